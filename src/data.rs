@@ -1,0 +1,377 @@
+//! Labeled data: reading the rows a model is trained and evaluated on.
+//!
+//! Training files come from many hands (our own corpus, converted public
+//! sets, a spreadsheet export), so this module is strict: every row is either
+//! read whole or rejected with the file and line that broke. A label that is
+//! `null` (or an empty CSV cell) is not an error: the row simply carries no
+//! label for that task and is skipped, and counted, by the trainer.
+//!
+//! Two encodings share one schema, `{"id","text","target","stance",
+//! "sentiment","split"}`: JSON Lines (one object per line, extra keys ignored)
+//! and CSV with a header naming the columns. The format is chosen from the
+//! file extension (`.csv` is CSV, anything else JSON Lines).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// The two classification tasks a model can be trained for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Stance toward the row's target: favor, against or none.
+    Stance,
+    /// Sentiment of the statement: positive, negative or neutral.
+    Sentiment,
+}
+
+impl Task {
+    /// The labels of the task, in the order reports list them.
+    pub fn labels(self) -> &'static [&'static str] {
+        match self {
+            Task::Stance => &["favor", "against", "none"],
+            Task::Sentiment => &["positive", "negative", "neutral"],
+        }
+    }
+
+    /// The task's name as it appears in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Stance => "stance",
+            Task::Sentiment => "sentiment",
+        }
+    }
+
+    /// Both tasks, stance first.
+    pub const ALL: [Task; 2] = [Task::Stance, Task::Sentiment];
+}
+
+/// One labeled row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// The row's id (the `id` field, or `FILE:LINE` when it has none).
+    pub id: String,
+    /// The statement.
+    pub text: String,
+    /// The target the stance label is about (may be empty for sentiment-only rows).
+    pub target: String,
+    /// Stance label (one of [`Task::Stance`]'s labels), if the row has one.
+    pub stance: Option<&'static str>,
+    /// Sentiment label (one of [`Task::Sentiment`]'s labels), if the row has one.
+    pub sentiment: Option<&'static str>,
+    /// The `split` field (`train`, `dev`, `test`...), if present.
+    pub split: Option<String>,
+}
+
+impl Example {
+    /// The row's label for a task, if it has one.
+    pub fn label(&self, task: Task) -> Option<&'static str> {
+        match task {
+            Task::Stance => self.stance,
+            Task::Sentiment => self.sentiment,
+        }
+    }
+}
+
+/// A file's rows plus a digest of its bytes (stored in the model for provenance).
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub path: PathBuf,
+    pub examples: Vec<Example>,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// Reads a labeled file, choosing JSON Lines or CSV by its extension.
+pub fn read_dataset(path: &Path) -> Result<Dataset> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let sha256 = sha256_hex(&bytes);
+    let is_csv = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    let examples = if is_csv {
+        parse_csv(path, &bytes)?
+    } else {
+        parse_jsonl(path, &bytes[..])?
+    };
+    Ok(Dataset {
+        path: path.to_path_buf(),
+        examples,
+        sha256,
+    })
+}
+
+/// Lowercase hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses JSON Lines from a reader; blank lines are allowed and ignored.
+pub fn parse_jsonl(path: &Path, reader: impl Read) -> Result<Vec<Example>> {
+    let mut reader = BufReader::new(reader);
+    let mut examples = Vec::new();
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let data_err = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            line: line_no,
+            message,
+        };
+        let line = std::str::from_utf8(&buf).map_err(|e| {
+            data_err(format!(
+                "invalid UTF-8 at byte {} of the line",
+                e.valid_up_to()
+            ))
+        })?;
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(line).map_err(|e| data_err(format!("invalid JSON: {e}")))?;
+        let Value::Object(map) = value else {
+            return Err(data_err("expected a JSON object".into()));
+        };
+        let field = |name: &str| -> Result<Option<String>> {
+            match map.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
+                Some(other) => Err(data_err(format!(
+                    "field \"{name}\" must be a string, found {other}"
+                ))),
+            }
+        };
+        let raw = RawRow {
+            id: field("id")?,
+            text: field("text")?,
+            target: field("target")?,
+            stance: field("stance")?,
+            sentiment: field("sentiment")?,
+            split: field("split")?,
+        };
+        examples.push(raw.validate(path, line_no)?);
+    }
+    Ok(examples)
+}
+
+/// Parses CSV with a header row; an empty cell is a missing value.
+pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Example>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(bytes);
+    let csv_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("row has {len} fields but the header has {expected_len}"),
+            csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8 ({err})"),
+            _ => e.to_string(),
+        };
+        Error::Data {
+            path: path.to_path_buf(),
+            line,
+            message,
+        }
+    };
+    let headers = reader.byte_headers().map_err(csv_err)?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| String::from_utf8_lossy(h).trim().eq_ignore_ascii_case(name))
+    };
+    let text_col = column("text").ok_or_else(|| Error::DataFile {
+        path: path.to_path_buf(),
+        message: "CSV header has no \"text\" column".into(),
+    })?;
+    let cols = [
+        column("id"),
+        column("target"),
+        column("stance"),
+        column("sentiment"),
+        column("split"),
+    ];
+    if cols[2].is_none() && cols[3].is_none() {
+        return Err(Error::DataFile {
+            path: path.to_path_buf(),
+            message: "CSV header has neither a \"stance\" nor a \"sentiment\" column".into(),
+        });
+    }
+    let mut examples = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(csv_err)? {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let cell = |col: Option<usize>| -> Result<Option<String>> {
+            let Some(col) = col else { return Ok(None) };
+            let bytes = record.get(col).unwrap_or_default();
+            let s = std::str::from_utf8(bytes).map_err(|e| Error::Data {
+                path: path.to_path_buf(),
+                line,
+                message: format!("invalid UTF-8 at byte {} of a field", e.valid_up_to()),
+            })?;
+            Ok(if s.trim().is_empty() {
+                None
+            } else {
+                Some(s.to_string())
+            })
+        };
+        let raw = RawRow {
+            id: cell(cols[0])?,
+            text: cell(Some(text_col))?,
+            target: cell(cols[1])?,
+            stance: cell(cols[2])?,
+            sentiment: cell(cols[3])?,
+            split: cell(cols[4])?,
+        };
+        examples.push(raw.validate(path, line)?);
+    }
+    Ok(examples)
+}
+
+/// A row as read, before its labels are checked.
+struct RawRow {
+    id: Option<String>,
+    text: Option<String>,
+    target: Option<String>,
+    stance: Option<String>,
+    sentiment: Option<String>,
+    split: Option<String>,
+}
+
+impl RawRow {
+    fn validate(self, path: &Path, line: u64) -> Result<Example> {
+        let err = |message: String| Error::Data {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let text = self
+            .text
+            .ok_or_else(|| err("missing \"text\"".to_string()))?;
+        let stance = parse_label(Task::Stance, self.stance.as_deref()).map_err(err)?;
+        let sentiment = parse_label(Task::Sentiment, self.sentiment.as_deref()).map_err(err)?;
+        let target = self.target.unwrap_or_default().trim().to_string();
+        if stance.is_some() && target.is_empty() {
+            return Err(err("a row with a stance label needs a \"target\"".into()));
+        }
+        Ok(Example {
+            id: self
+                .id
+                .unwrap_or_else(|| format!("{}:{line}", path.display())),
+            text,
+            target,
+            stance,
+            sentiment,
+            split: self.split,
+        })
+    }
+}
+
+/// Parses a label of a task (case-insensitive); `None` stays `None`.
+pub fn parse_label(task: Task, value: Option<&str>) -> Result<Option<&'static str>, String> {
+    let Some(value) = value else { return Ok(None) };
+    let wanted = value.trim();
+    task.labels()
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(wanted))
+        .map(|l| Some(*l))
+        .ok_or_else(|| {
+            format!(
+                "unknown {} label \"{value}\" (expected one of: {})",
+                task.name(),
+                task.labels().join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jsonl(s: &str) -> Result<Vec<Example>> {
+        parse_jsonl(Path::new("t.jsonl"), s.as_bytes())
+    }
+
+    #[test]
+    fn reads_jsonl_rows_with_nulls_and_extra_keys() {
+        let rows = jsonl(concat!(
+            r#"{"id":"a","text":"Hello","target":"Russia","stance":"favor","sentiment":null,"x":1}"#,
+            "\n\n",
+            r#"{"id":7,"text":"Bye","target":"US","stance":null,"sentiment":"Negative"}"#,
+            "\n"
+        ))
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].stance, Some("favor"));
+        assert_eq!(rows[0].sentiment, None);
+        assert_eq!(rows[1].id, "7");
+        assert_eq!(rows[1].sentiment, Some("negative"));
+    }
+
+    #[test]
+    fn jsonl_errors_name_the_line() {
+        let cases = [
+            ("{\"text\":\"a\",\"stance\":null}\n{bad json\n", 2, "invalid JSON"),
+            ("{\"text\":\"a\",\"target\":\"X\",\"stance\":\"maybe\"}\n", 1, "unknown stance label"),
+            ("{\"target\":\"X\",\"stance\":\"favor\"}\n", 1, "missing \"text\""),
+            ("{\"text\":\"a\",\"stance\":\"favor\"}\n", 1, "needs a \"target\""),
+            ("[1,2]\n", 1, "expected a JSON object"),
+            ("{\"text\":3}\n", 1, "must be a string"),
+        ];
+        for (input, line, needle) in cases {
+            let err = jsonl(input).unwrap_err();
+            match &err {
+                Error::Data { line: l, message, .. } => {
+                    assert_eq!(*l, line, "{input}");
+                    assert!(message.contains(needle), "{message} lacks {needle}");
+                }
+                other => panic!("unexpected error {other}"),
+            }
+            assert!(err.to_string().starts_with(&format!("t.jsonl:{line}:")));
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_with_line() {
+        let mut bytes = b"{\"text\":\"ok\",\"sentiment\":\"neutral\"}\n{\"text\":\"".to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe]);
+        bytes.extend_from_slice(b"\"}\n");
+        let err = parse_jsonl(Path::new("u.jsonl"), &bytes[..]).unwrap_err();
+        assert!(err.to_string().starts_with("u.jsonl:2: invalid UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn reads_csv_and_reports_ragged_rows() {
+        let good = "id,text,target,stance,sentiment\n1,\"Hi, there\",Russia,against,\n";
+        let rows = parse_csv(Path::new("d.csv"), good.as_bytes()).unwrap();
+        assert_eq!(rows[0].text, "Hi, there");
+        assert_eq!(rows[0].stance, Some("against"));
+        assert_eq!(rows[0].sentiment, None);
+
+        let ragged = "text,target,stance\na,Russia,favor\nb,Russia\n";
+        let err = parse_csv(Path::new("d.csv"), ragged.as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("d.csv:3:"), "{err}");
+
+        let no_text = "body,stance\na,favor\n";
+        let err = parse_csv(Path::new("d.csv"), no_text.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("no \"text\" column"), "{err}");
+    }
+}

@@ -1,0 +1,69 @@
+//! Errors of the library.
+//!
+//! Every failure a user can cause (a bad data row, a broken model file, a fit
+//! that cannot run) is a value of [`Error`] that names the file and, where
+//! there is one, the line, so the binary can print one clear message and exit
+//! non-zero. The library itself never prints and never panics on bad input.
+
+use std::path::PathBuf;
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `stance`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A row of a data file is malformed (bad JSON, bad CSV, invalid UTF-8,
+    /// a missing column, an unknown label).
+    #[error("{}:{line}: {message}", path.display())]
+    Data {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// A data file as a whole is unusable (no header, no rows).
+    #[error("{}: {message}", path.display())]
+    DataFile { path: PathBuf, message: String },
+
+    /// A model file is missing, truncated, corrupted or inconsistent.
+    #[error("{}: {message}", path.display())]
+    Model { path: PathBuf, message: String },
+
+    /// A model file was written by a format version this build does not know.
+    #[error(
+        "{}: model format version {found} is not supported by stance {crate_version} (it reads version {supported}); retrain the model with this version or use the stance release that wrote it",
+        path.display()
+    )]
+    ModelVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+        crate_version: &'static str,
+    },
+
+    /// Training cannot proceed (too few rows, one class only, a solver failure).
+    #[error("{0}")]
+    Training(String),
+
+    /// Invalid settings (out-of-range parameters and the like).
+    #[error("{0}")]
+    Settings(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `stance`: statement-level stance and sentiment toward named targets in
+//! news text.
+//!
+//! The pipeline, one module per stage, shared by training, evaluation and
+//! classification:
+//!
+//! 1. [`tokenize`]: lowercase tokens with byte spans; `U.S.` stays whole.
+//! 2. [`stem`]: Snowball stems, each distinct word stemmed once.
+//! 3. [`ngrams`]: word and character n-grams, target masking, negation marks.
+//! 4. [`vectorize`]: a selected vocabulary, tf-idf, L2-normalised rows.
+//! 5. [`logistic`]: multinomial logistic regression, fitted by linfa.
+//!
+//! [`data`] reads labeled files, [`train`] fits a [`model::Model`],
+//! [`evaluate`] scores one, [`metrics`] holds the report. The library never
+//! prints; every failure is an [`Error`] naming the file and line.
+
+pub mod data;
+pub mod error;
+pub mod evaluate;
+pub mod logistic;
+pub mod metrics;
+pub mod model;
+pub mod ngrams;
+pub mod stem;
+pub mod targets;
+pub mod tokenize;
+pub mod train;
+pub mod vectorize;
+
+pub use error::{Error, Result};
+pub use model::{Model, Prediction};

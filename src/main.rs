@@ -1,0 +1,519 @@
+//! The `stance` command line: parses arguments and routes each subcommand to
+//! one function. All the work happens in the library; this file only reads
+//! flags, prints reports and turns errors into messages and exit codes
+//! (0 success, 1 bad data, model or settings, 2 bad usage).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use stance::data::{Example, Task, read_dataset};
+use stance::evaluate::{Evaluation, evaluate};
+use stance::metrics::Report;
+use stance::model::{DataFileInfo, Model};
+use stance::ngrams::TermSettings;
+use stance::targets::{TargetSpec, read_targets_file};
+use stance::train::{StanceMode, TaskSelection, TrainSettings, stratified_holdout, train};
+use stance::vectorize::Selection;
+
+#[derive(Parser)]
+#[command(name = "stance", version, about = "Stance and sentiment toward named targets in news text")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model from labeled JSONL or CSV and report on held-out rows.
+    Train(TrainArgs),
+    /// Score a model on labeled rows.
+    Evaluate(EvaluateArgs),
+    /// Summarise a model: targets, labels, settings, fit, top n-grams.
+    Inspect(InspectArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TaskArg {
+    Stance,
+    Sentiment,
+    Both,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    PerTarget,
+    Shared,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SelectionArg {
+    Chi2,
+    Frequency,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Labeled file (JSONL, or CSV by extension); repeat to combine files.
+    #[arg(long, required = true, value_name = "FILE")]
+    data: Vec<PathBuf>,
+    /// Where to write the model (written atomically).
+    #[arg(long, value_name = "MODEL")]
+    out: PathBuf,
+    /// Which task(s) to train.
+    #[arg(long, value_enum, default_value = "both")]
+    task: TaskArg,
+    /// Labeled file to report on after training (never used for fitting).
+    #[arg(long, value_name = "FILE", conflicts_with = "test_fraction")]
+    test: Option<PathBuf>,
+    /// Hold out this fraction of the data (stratified) for the report.
+    /// Without --test or --test-fraction, rows whose split is "test" are held out.
+    #[arg(long, value_name = "F")]
+    test_fraction: Option<f64>,
+    /// Pick alpha by K-fold cross-validation on the training rows.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Candidate alphas for --cv, comma-separated.
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',', default_value = "0.1,0.3,1,3")]
+    alpha_grid: Vec<f32>,
+    /// Seed for folds and held-out splits.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// A stance classifier per target, or one shared with target mentions masked.
+    #[arg(long, value_enum, default_value = "per-target")]
+    mode: ModeArg,
+    /// L2 penalty (scikit-learn's C is 1/alpha).
+    #[arg(long, default_value_t = 1.0)]
+    alpha: f32,
+    /// L-BFGS iterations per solver run.
+    #[arg(long, default_value_t = 200)]
+    max_iter: u64,
+    /// Largest word n-gram.
+    #[arg(long, default_value_t = 2)]
+    word_ngrams: usize,
+    /// Character n-gram lengths MIN-MAX within words, or "none".
+    #[arg(long, default_value = "2-5")]
+    char_ngrams: String,
+    /// Do not mark words after a negation with "not_".
+    #[arg(long)]
+    no_negation: bool,
+    /// Minimum number of documents a term must occur in.
+    #[arg(long, default_value_t = 2)]
+    min_df: usize,
+    /// Maximum number of features per classifier.
+    #[arg(long, default_value_t = 20_000)]
+    max_features: usize,
+    /// How to choose features beyond the cap.
+    #[arg(long, value_enum, default_value = "chi2")]
+    selection: SelectionArg,
+    /// Use raw term counts instead of 1 + ln(tf).
+    #[arg(long)]
+    no_sublinear_tf: bool,
+    /// JSON alias file: {"targets": [{"name": ..., "aliases": [...]}]}.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
+}
+
+#[derive(clap::Args)]
+struct EvaluateArgs {
+    /// Model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// Labeled file (JSONL, or CSV by extension).
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
+}
+
+#[derive(clap::Args)]
+struct InspectArgs {
+    /// Model file.
+    model: PathBuf,
+    /// How many n-grams to list per class.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => cmd_train(args),
+        Command::Evaluate(args) => cmd_evaluate(args),
+        Command::Inspect(args) => cmd_inspect(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("stance: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn parse_char_ngrams(spec: &str) -> Result<Option<(usize, usize)>> {
+    if spec.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let parsed = spec
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+    match parsed {
+        Some(range) => Ok(Some(range)),
+        None => bail!("--char-ngrams expects MIN-MAX (e.g. 2-5) or none, got \"{spec}\""),
+    }
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
+    let mut examples = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let dataset = read_dataset(path)?;
+        files.push(DataFileInfo {
+            path: path.display().to_string(),
+            sha256: dataset.sha256,
+            rows: dataset.examples.len(),
+        });
+        examples.extend(dataset.examples);
+    }
+    Ok((examples, files))
+}
+
+fn cmd_train(args: TrainArgs) -> Result<()> {
+    let settings = TrainSettings {
+        task: match args.task {
+            TaskArg::Stance => TaskSelection::Stance,
+            TaskArg::Sentiment => TaskSelection::Sentiment,
+            TaskArg::Both => TaskSelection::Both,
+        },
+        stance_mode: match args.mode {
+            ModeArg::PerTarget => StanceMode::PerTarget,
+            ModeArg::Shared => StanceMode::Shared,
+        },
+        terms: TermSettings {
+            word_ngrams: args.word_ngrams,
+            char_ngrams: parse_char_ngrams(&args.char_ngrams)?,
+            negation: !args.no_negation,
+        },
+        vectors: stance::vectorize::VectorSettings {
+            min_df: args.min_df,
+            max_features: args.max_features,
+            selection: match args.selection {
+                SelectionArg::Chi2 => Selection::Chi2,
+                SelectionArg::Frequency => Selection::Frequency,
+            },
+            sublinear_tf: !args.no_sublinear_tf,
+        },
+        logistic: stance::logistic::LogisticParams {
+            alpha: args.alpha,
+            max_iterations: args.max_iter,
+            ..Default::default()
+        },
+        cv_folds: args.cv,
+        alpha_grid: args.alpha_grid.clone(),
+        seed: args.seed,
+    };
+    settings.validate()?;
+    let targets: Vec<TargetSpec> = match &args.targets {
+        Some(path) => read_targets_file(path)?,
+        None => Vec::new(),
+    };
+    let (examples, files) = read_all(&args.data)?;
+    if examples.is_empty() {
+        bail!("the training data has no rows");
+    }
+
+    // Decide what is held out for the report.
+    let (fit_rows, held_out, held_out_name) = if let Some(test) = &args.test {
+        let dataset = read_dataset(test)?;
+        (examples, dataset.examples, test.display().to_string())
+    } else if let Some(fraction) = args.test_fraction {
+        if !(fraction > 0.0 && fraction < 1.0) {
+            bail!("--test-fraction must be between 0 and 1, got {fraction}");
+        }
+        let (fit, test) = stratified_holdout(&examples, fraction, args.seed);
+        (fit, test, format!("{:.0}% stratified hold-out", fraction * 100.0))
+    } else {
+        let (test, fit): (Vec<_>, Vec<_>) = examples
+            .into_iter()
+            .partition(|e| e.split.as_deref() == Some("test"));
+        (fit, test, "rows with split \"test\"".to_string())
+    };
+
+    let bar = progress_bar();
+    let started = Instant::now();
+    let progress = |p: stance::train::Progress| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.what);
+        }
+    };
+    let mut model = train(&settings, &targets, &fit_rows, files, &progress)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let evaluation = if held_out.is_empty() {
+        None
+    } else {
+        let evaluation = evaluate(&model, &held_out)?;
+        model.training.held_out_rows = held_out.len();
+        for (task, report) in [("stance", &evaluation.stance), ("sentiment", &evaluation.sentiment)] {
+            if let Some(r) = report {
+                model.training.held_out.insert(task.into(), r.clone());
+            }
+        }
+        Some(evaluation)
+    };
+    model.save(&args.out)?;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == ReportFormat::Json {
+        let report = serde_json::json!({
+            "model": args.out.display().to_string(),
+            "seconds": seconds,
+            "fit_rows": model.training.fit_rows,
+            "skipped": model.training.skipped,
+            "alpha": model.training.alpha,
+            "converged": model.classifiers().iter().map(|(n, c)| (n.clone(), c.classifier.diagnostics().converged)).collect::<std::collections::BTreeMap<_, _>>(),
+            "held_out": evaluation,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        writeln!(out, "trained {} in {seconds:.1}s -> {}", describe_tasks(&model), args.out.display())?;
+        for (task, n) in &model.training.fit_rows {
+            let skipped = model.training.skipped.get(task).copied().unwrap_or(0);
+            writeln!(out, "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)")?;
+        }
+        for (name, c) in model.classifiers() {
+            let d = c.classifier.diagnostics();
+            writeln!(
+                out,
+                "  {name}: {} features, alpha {}, {}",
+                c.vectorizer.len(),
+                model.training.alpha.get(&name).copied().unwrap_or(f32::NAN),
+                if d.converged {
+                    format!("converged (gradient norm {:.2e})", d.gradient_norm)
+                } else {
+                    format!(
+                        "NOT CONVERGED after {} solver runs (gradient norm {:.2e}, start {:.2e}); try a larger --alpha or --max-iter",
+                        d.solver_runs, d.gradient_norm, d.initial_gradient_norm
+                    )
+                }
+            )?;
+            if let Some(scores) = model.training.cross_validation.get(&name) {
+                let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
+                writeln!(out, "    cv: {}", cells.join(", "))?;
+            }
+        }
+        match &evaluation {
+            Some(e) => {
+                writeln!(out, "\nheld out: {} ({} rows)", held_out_name, held_out.len())?;
+                write_evaluation(&mut out, e)?;
+            }
+            None => writeln!(
+                out,
+                "\nno held-out rows: pass --test FILE or --test-fraction F for an honest report"
+            )?,
+        }
+    }
+    for (name, c) in model.classifiers() {
+        if !c.classifier.diagnostics().converged {
+            eprintln!(
+                "stance: warning: {name} did not converge; its predictions may be poor (see the report)"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn describe_tasks(model: &Model) -> String {
+    let mut parts = Vec::new();
+    if model.stance.is_some() {
+        let names: Vec<&str> = model.targets.iter().map(|t| t.name.as_str()).collect();
+        parts.push(format!("stance ({})", names.join(", ")));
+    }
+    if model.sentiment.is_some() {
+        parts.push("sentiment".to_string());
+    }
+    parts.join(" + ")
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} fits  {msg}")
+            .ok()?
+            .progress_chars("=> "),
+    );
+    Some(bar)
+}
+
+fn cmd_evaluate(args: EvaluateArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let dataset = read_dataset(&args.data)?;
+    let evaluation = evaluate(&model, &dataset.examples)
+        .with_context(|| format!("evaluating on {}", args.data.display()))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&evaluation)?)?,
+        ReportFormat::Table => {
+            writeln!(out, "{} on {} ({} rows)", args.model.display(), args.data.display(), evaluation.rows)?;
+            write_evaluation(&mut out, &evaluation)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> Result<()> {
+    for (task, report) in [(Task::Stance, &e.stance), (Task::Sentiment, &e.sentiment)] {
+        let Some(r) = report else { continue };
+        let skipped = e.skipped.get(task.name()).copied().unwrap_or(0);
+        writeln!(out)?;
+        write_report(out, task, r, skipped)?;
+    }
+    Ok(())
+}
+
+fn write_report(out: &mut impl Write, task: Task, r: &Report, skipped: usize) -> Result<()> {
+    write!(
+        out,
+        "{}: n={} (skipped {skipped})  accuracy {:.4}  macro-F1 {:.4}",
+        task.name(),
+        r.n,
+        r.accuracy,
+        r.macro_f1
+    )?;
+    if let Some(f) = r.f_avg {
+        write!(out, "  F_avg {f:.4}")?;
+    }
+    writeln!(out)?;
+    writeln!(out, "  {:<10} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "f1", "support")?;
+    for label in &r.confusion.labels {
+        let m = &r.per_class[label];
+        writeln!(
+            out,
+            "  {:<10} {:>9.4} {:>7.4} {:>7.4} {:>8}",
+            label, m.precision, m.recall, m.f1, m.support
+        )?;
+    }
+    writeln!(out, "  confusion (rows: gold, columns: predicted)")?;
+    write!(out, "  {:<10}", "")?;
+    for label in &r.confusion.labels {
+        write!(out, " {label:>9}")?;
+    }
+    writeln!(out)?;
+    for (label, row) in r.confusion.labels.iter().zip(&r.confusion.matrix) {
+        write!(out, "  {label:<10}")?;
+        for n in row {
+            write!(out, " {n:>9}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn cmd_inspect(args: InspectArgs) -> Result<()> {
+    let model = Model::load(&args.model)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    write_inspection(&mut out, &args.model, &model, args.top)?;
+    Ok(())
+}
+
+fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize) -> Result<()> {
+    writeln!(out, "model {}", path.display())?;
+    writeln!(
+        out,
+        "  format {} v{}, written by stance {}",
+        model.format, model.format_version, model.crate_version
+    )?;
+    writeln!(out, "  tasks: {}", describe_tasks(model))?;
+    for t in &model.targets {
+        writeln!(out, "  target {}: aliases {}", t.name, t.aliases.join(", "))?;
+    }
+    let s = &model.settings;
+    writeln!(
+        out,
+        "  settings: mode {:?}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {:?}, sublinear tf {}, max iterations {}, seed {}",
+        s.stance_mode,
+        s.terms.word_ngrams,
+        s.terms.char_ngrams.map_or("none".to_string(), |(a, b)| format!("{a}-{b}")),
+        s.terms.negation,
+        s.vectors.min_df,
+        s.vectors.max_features,
+        s.vectors.selection,
+        s.vectors.sublinear_tf,
+        s.logistic.max_iterations,
+        s.seed
+    )?;
+    for d in &model.training.data {
+        writeln!(out, "  trained on {} ({} rows, sha256 {})", d.path, d.rows, d.sha256)?;
+    }
+    for (task, r) in &model.training.held_out {
+        write!(
+            out,
+            "  held out ({} rows) {task}: accuracy {:.4}, macro-F1 {:.4}",
+            model.training.held_out_rows, r.accuracy, r.macro_f1
+        )?;
+        if let Some(f) = r.f_avg {
+            write!(out, ", F_avg {f:.4}")?;
+        }
+        writeln!(out)?;
+    }
+    for (name, c) in model.classifiers() {
+        let d = c.classifier.diagnostics();
+        writeln!(
+            out,
+            "\n{name}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
+            c.classifier.classes().join("/"),
+            c.vectorizer.len(),
+            model.training.alpha.get(&name).copied().unwrap_or(f32::NAN),
+            if d.converged { "converged" } else { "NOT converged" },
+            d.gradient_norm,
+            d.initial_gradient_norm,
+            d.solver_runs
+        )?;
+        for (ci, class) in c.classifier.classes().iter().enumerate() {
+            let mut ranked: Vec<(u32, f32)> = (0..c.vectorizer.len() as u32)
+                .map(|f| (f, c.classifier.weight(f as usize, ci)))
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let terms: Vec<String> = ranked
+                .iter()
+                .take(top)
+                .map(|(f, w)| format!("{:?} {w:+.2}", c.vectorizer.term(*f)))
+                .collect();
+            writeln!(out, "  {class:<9} {}", terms.join(", "))?;
+        }
+    }
+    Ok(())
+}

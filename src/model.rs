@@ -1,0 +1,334 @@
+//! The model: fitted classifiers plus everything needed to use and trust them,
+//! in one versioned, self-describing JSON file.
+//!
+//! A model holds one text classifier per decision (stance toward each target,
+//! or one shared stance classifier; sentiment), each carrying its own term
+//! settings, vocabulary, idf and weights, so the features it sees at
+//! prediction time are produced by the same code and settings it was trained
+//! with. The file also records the format version, the crate version, the
+//! training settings, a hash of the training data and the held-out figures.
+//! Loading rejects format versions it does not know; saving is atomic.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::data::Task;
+use crate::error::{Error, Result};
+use crate::logistic::LinearClassifier;
+use crate::metrics::Report;
+use crate::ngrams::{TermExtractor, TermSettings};
+use crate::targets::{TargetSpec, same_target};
+use crate::train::TrainSettings;
+use crate::vectorize::{SparseVec, Vectorizer};
+
+/// The `format` field of every model file.
+pub const FORMAT_NAME: &str = "stance-model";
+/// The model-file format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Terms -> tf-idf -> logistic regression, for one decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TextClassifier {
+    pub terms: TermSettings,
+    /// Whether target mentions are masked before extracting terms.
+    pub mask_target: bool,
+    pub vectorizer: Vectorizer,
+    pub classifier: LinearClassifier,
+}
+
+impl TextClassifier {
+    /// The feature vector of `text` (mentions of `target` masked if the
+    /// classifier was trained that way).
+    pub fn featurize(
+        &self,
+        extractor: &mut TermExtractor,
+        text: &str,
+        target: Option<&TargetSpec>,
+    ) -> SparseVec {
+        let aliases = match (self.mask_target, target) {
+            (true, Some(t)) => Some(t.alias_token_sequences()),
+            _ => None,
+        };
+        let terms = extractor.terms(&self.terms, text, aliases.as_deref());
+        self.vectorizer.transform(&terms)
+    }
+
+    /// Class probabilities for a feature vector.
+    pub fn predict_row(&self, row: &SparseVec) -> Prediction {
+        Prediction::from_probabilities(self.classifier.classes(), self.classifier.probabilities(row))
+    }
+}
+
+/// A decision with its confidence and the probability of every class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: String,
+    /// Its probability.
+    pub confidence: f32,
+    /// Every label's probability, in the model's class order.
+    pub probabilities: Vec<(String, f32)>,
+}
+
+impl Prediction {
+    fn from_probabilities(classes: &[String], probs: Vec<f32>) -> Prediction {
+        // First maximum wins, so ties break by class order deterministically.
+        let mut best = 0;
+        for (i, p) in probs.iter().enumerate() {
+            if *p > probs[best] {
+                best = i;
+            }
+        }
+        Prediction {
+            label: classes[best].clone(),
+            confidence: probs[best],
+            probabilities: classes.iter().cloned().zip(probs).collect(),
+        }
+    }
+}
+
+/// How stance is modelled.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum StanceClassifiers {
+    /// A classifier per target, keyed by target name.
+    PerTarget {
+        classifiers: BTreeMap<String, TextClassifier>,
+    },
+    /// One classifier for every target, on text with mentions masked.
+    Shared { classifier: TextClassifier },
+}
+
+/// One training file, as recorded in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFileInfo {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+/// What the model was trained on and how it scored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub data: Vec<DataFileInfo>,
+    /// Rows used for fitting, per task.
+    pub fit_rows: BTreeMap<String, usize>,
+    /// Rows without a label, per task (not used for that task).
+    pub skipped: BTreeMap<String, usize>,
+    /// Rows held out for evaluation, and the report on them.
+    pub held_out_rows: usize,
+    pub held_out: BTreeMap<String, Report>,
+    /// The penalty chosen for each classifier (by cross-validation when asked).
+    pub alpha: BTreeMap<String, f32>,
+    /// Cross-validated score per classifier and candidate alpha, if run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cross_validation: BTreeMap<String, Vec<(f32, f64)>>,
+}
+
+/// A trained stance + sentiment model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub format_version: u64,
+    /// The `stance` version that wrote the file.
+    pub crate_version: String,
+    pub settings: TrainSettings,
+    pub targets: Vec<TargetSpec>,
+    pub stance: Option<StanceClassifiers>,
+    pub sentiment: Option<TextClassifier>,
+    pub training: TrainingRecord,
+}
+
+impl Model {
+    /// The target spec whose name matches (case-insensitively).
+    pub fn target(&self, name: &str) -> Option<&TargetSpec> {
+        self.targets.iter().find(|t| same_target(&t.name, name))
+    }
+
+    /// Which tasks the model can predict.
+    pub fn tasks(&self) -> Vec<Task> {
+        let mut tasks = Vec::new();
+        if self.stance.is_some() {
+            tasks.push(Task::Stance);
+        }
+        if self.sentiment.is_some() {
+            tasks.push(Task::Sentiment);
+        }
+        tasks
+    }
+
+    /// The classifier that decides stance toward `target`.
+    pub fn stance_classifier(&self, target: &str) -> Result<(&TextClassifier, TargetSpec)> {
+        let stance = self.stance.as_ref().ok_or_else(|| {
+            Error::Settings("the model was not trained for stance".into())
+        })?;
+        let known = || {
+            self.targets
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let spec = self.target(target).cloned();
+        match stance {
+            StanceClassifiers::PerTarget { classifiers } => {
+                let classifier = classifiers
+                    .iter()
+                    .find(|(name, _)| same_target(name, target))
+                    .map(|(_, c)| c)
+                    .ok_or_else(|| {
+                        Error::Settings(format!(
+                            "the model has no stance classifier for target \"{target}\" (it knows: {})",
+                            known()
+                        ))
+                    })?;
+                Ok((classifier, spec.unwrap_or_else(|| TargetSpec::named(target))))
+            }
+            StanceClassifiers::Shared { classifier } => {
+                Ok((classifier, spec.unwrap_or_else(|| TargetSpec::named(target))))
+            }
+        }
+    }
+
+    /// Stance of `text` toward `target`.
+    pub fn predict_stance(
+        &self,
+        extractor: &mut TermExtractor,
+        text: &str,
+        target: &str,
+    ) -> Result<Prediction> {
+        let (classifier, spec) = self.stance_classifier(target)?;
+        let row = classifier.featurize(extractor, text, Some(&spec));
+        Ok(classifier.predict_row(&row))
+    }
+
+    /// Sentiment of `text`.
+    pub fn predict_sentiment(&self, extractor: &mut TermExtractor, text: &str) -> Result<Prediction> {
+        let classifier = self.sentiment.as_ref().ok_or_else(|| {
+            Error::Settings("the model was not trained for sentiment".into())
+        })?;
+        let row = classifier.featurize(extractor, text, None);
+        Ok(classifier.predict_row(&row))
+    }
+
+    /// Every classifier in the model, named (`stance/Russia`, `sentiment`).
+    pub fn classifiers(&self) -> Vec<(String, &TextClassifier)> {
+        let mut all = Vec::new();
+        match &self.stance {
+            Some(StanceClassifiers::PerTarget { classifiers }) => {
+                for (name, c) in classifiers {
+                    all.push((format!("stance/{name}"), c));
+                }
+            }
+            Some(StanceClassifiers::Shared { classifier }) => {
+                all.push(("stance".to_string(), classifier));
+            }
+            None => {}
+        }
+        if let Some(c) = &self.sentiment {
+            all.push(("sentiment".to_string(), c));
+        }
+        all
+    }
+
+    /// Writes the model as JSON, atomically: a temporary file in the same
+    /// directory is written, flushed to disk and renamed over `path`, so a
+    /// failed or interrupted save leaves any previous file intact.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec(self).map_err(|e| Error::Model {
+            path: path.to_path_buf(),
+            message: format!("could not serialise the model: {e}"),
+        })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let file_name = path.file_name().ok_or_else(|| Error::Model {
+            path: path.to_path_buf(),
+            message: "the output path has no file name".into(),
+        })?;
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&json)?;
+            file.write_all(b"\n")?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path, e)
+        })
+    }
+
+    /// Reads and checks a model file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_json(path, &bytes)
+    }
+
+    /// Parses a model from JSON bytes; `path` is used in messages.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Model> {
+        let model_err = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(model_err("the model file is empty".into()));
+        }
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            let hint = if e.is_eof() {
+                "the file ends early (truncated?)"
+            } else {
+                "the file is not valid JSON (corrupted?)"
+            };
+            model_err(format!("{hint}: {e}"))
+        })?;
+        if value.get("format").and_then(Value::as_str) != Some(FORMAT_NAME) {
+            return Err(model_err(format!(
+                "not a stance model file (no \"format\": \"{FORMAT_NAME}\")"
+            )));
+        }
+        let found = value
+            .get("format_version")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| model_err("the model file has no format_version".into()))?;
+        if found != FORMAT_VERSION {
+            return Err(Error::ModelVersion {
+                path: path.to_path_buf(),
+                found,
+                supported: FORMAT_VERSION,
+                crate_version: env!("CARGO_PKG_VERSION"),
+            });
+        }
+        let model: Model = serde_json::from_value(value)
+            .map_err(|e| model_err(format!("the model file is inconsistent: {e}")))?;
+        model.check().map_err(model_err)?;
+        Ok(model)
+    }
+
+    /// Cross-checks the parts of a loaded model.
+    fn check(&self) -> Result<(), String> {
+        if self.stance.is_none() && self.sentiment.is_none() {
+            return Err("the model has no classifier".into());
+        }
+        for (name, c) in self.classifiers() {
+            if c.vectorizer.len() != c.classifier.n_features() {
+                return Err(format!(
+                    "{name}: vocabulary has {} terms but the classifier expects {}",
+                    c.vectorizer.len(),
+                    c.classifier.n_features()
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! N-grams: turning tokens into the terms a model counts.
+//!
+//! This is the one place that decides what a "feature" is, and train,
+//! evaluate and classify all go through it, so a model always sees at
+//! prediction time exactly the kind of terms it was trained on. Terms are
+//! stemmed word n-grams (`sanction russia`), optionally character n-grams of
+//! the words (`c: rus`), with target mentions optionally masked and words in
+//! a negation scope optionally marked (`not_condemn`). N-grams never cross a
+//! clause boundary.
+
+use serde::{Deserialize, Serialize};
+
+use crate::stem::StemCache;
+use crate::targets::TARGET_PLACEHOLDER;
+use crate::tokenize::{Token, TokenKind, tokenize};
+
+/// Which terms are extracted from a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TermSettings {
+    /// Largest word n-gram (1 = unigrams only).
+    pub word_ngrams: usize,
+    /// Character n-gram lengths `[min, max]` over each word padded with
+    /// spaces, or `None` for no character n-grams.
+    pub char_ngrams: Option<(usize, usize)>,
+    /// Mark words after a negation (`not`, `no`, `never`, `n't`...) up to
+    /// the next clause boundary with a `not_` prefix.
+    pub negation: bool,
+}
+
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "without", "cannot",
+];
+
+fn is_negator(word: &str) -> bool {
+    NEGATORS.contains(&word) || word.ends_with("n't")
+}
+
+/// Extracts terms from texts, reusing a stem cache across calls.
+#[derive(Default)]
+pub struct TermExtractor {
+    stems: StemCache,
+}
+
+impl TermExtractor {
+    /// The terms of `text` under `settings`; when `mask` holds alias token
+    /// sequences (longest first), their mentions become the placeholder.
+    pub fn terms(
+        &mut self,
+        settings: &TermSettings,
+        text: &str,
+        mask: Option<&[Vec<String>]>,
+    ) -> Vec<String> {
+        let tokens = tokenize(text);
+        // Clause segments of (normalised word, surface word) pairs.
+        let mut segments: Vec<Vec<(String, Option<String>)>> = vec![Vec::new()];
+        let mut negated = false;
+        let mut i = 0;
+        while i < tokens.len() {
+            let tok = &tokens[i];
+            if tok.kind == TokenKind::Boundary {
+                segments.push(Vec::new());
+                negated = false;
+                i += 1;
+                continue;
+            }
+            if let Some(len) = mask.and_then(|m| match_alias(&tokens[i..], m)) {
+                segments
+                    .last_mut()
+                    .unwrap()
+                    .push((TARGET_PLACEHOLDER.to_string(), None));
+                i += len;
+                continue;
+            }
+            let mut term = match tok.kind {
+                TokenKind::Word => self.stems.stem(&tok.text).to_string(),
+                _ => tok.text.clone(),
+            };
+            if settings.negation {
+                if tok.kind == TokenKind::Punct {
+                    negated = false;
+                } else if negated {
+                    term.insert_str(0, "not_");
+                }
+            }
+            let surface = (tok.kind == TokenKind::Word).then(|| tok.text.clone());
+            segments.last_mut().unwrap().push((term, surface));
+            if settings.negation && tok.kind == TokenKind::Word && is_negator(&tok.text) {
+                negated = true;
+            }
+            i += 1;
+        }
+
+        let mut terms = Vec::new();
+        for segment in &segments {
+            for n in 1..=settings.word_ngrams.max(1) {
+                for window in segment.windows(n) {
+                    let mut gram = String::new();
+                    for (k, (t, _)) in window.iter().enumerate() {
+                        if k > 0 {
+                            gram.push(' ');
+                        }
+                        gram.push_str(t);
+                    }
+                    terms.push(gram);
+                }
+            }
+        }
+        if let Some((lo, hi)) = settings.char_ngrams {
+            for (_, surface) in segments.iter().flatten() {
+                let Some(word) = surface else { continue };
+                let padded: Vec<char> = std::iter::once(' ')
+                    .chain(word.chars())
+                    .chain(std::iter::once(' '))
+                    .collect();
+                for n in lo.max(1)..=hi {
+                    for w in padded.windows(n) {
+                        let mut gram = String::from("c:");
+                        gram.extend(w);
+                        terms.push(gram);
+                    }
+                }
+            }
+        }
+        terms
+    }
+}
+
+/// Length in tokens of the longest alias matching at the start of `tokens`.
+fn match_alias(tokens: &[Token], aliases: &[Vec<String>]) -> Option<usize> {
+    aliases.iter().find_map(|alias| {
+        let matches = alias.len() <= tokens.len()
+            && alias
+                .iter()
+                .zip(tokens)
+                .all(|(a, t)| t.kind != TokenKind::Boundary && *a == t.text);
+        matches.then_some(alias.len())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(word_ngrams: usize, negation: bool) -> TermSettings {
+        TermSettings {
+            word_ngrams,
+            char_ngrams: None,
+            negation,
+        }
+    }
+
+    #[test]
+    fn word_ngrams_are_stemmed_and_stop_at_boundaries() {
+        let mut ex = TermExtractor::default();
+        let terms = ex.terms(&settings(2, false), "Sanctions hurt, Moscow said", None);
+        assert_eq!(
+            terms,
+            ["sanction", "hurt", "sanction hurt", "moscow", "said", "moscow said"]
+        );
+    }
+
+    #[test]
+    fn negation_scope_runs_to_the_boundary() {
+        let mut ex = TermExtractor::default();
+        let terms = ex.terms(&settings(1, true), "They did not condemn Russia. It helps", None);
+        assert_eq!(terms, ["they", "did", "not", "not_condemn", "not_russia", "it", "help"]);
+        let terms = ex.terms(&settings(1, true), "Don't stop!", None);
+        assert_eq!(terms, ["don't", "not_stop", "!"]);
+    }
+
+    #[test]
+    fn mentions_are_masked() {
+        let mut ex = TermExtractor::default();
+        let mask = vec![vec!["the".into(), "kremlin".into()], vec!["u.s.".into()]];
+        let terms = ex.terms(&settings(1, false), "The Kremlin blamed the US", Some(&mask));
+        assert_eq!(terms, ["<target>", "blame", "the", "<target>"]);
+    }
+
+    #[test]
+    fn char_ngrams_cover_padded_words() {
+        let mut ex = TermExtractor::default();
+        let s = TermSettings {
+            word_ngrams: 1,
+            char_ngrams: Some((3, 3)),
+            negation: false,
+        };
+        let terms = ex.terms(&s, "war", None);
+        assert_eq!(terms, ["war", "c: wa", "c:war", "c:ar "]);
+    }
+}

@@ -1,0 +1,112 @@
+//! Targets: what a stance is about, and how a text mentions it.
+//!
+//! Targets are data, not code. A model names its targets, and each target
+//! carries the aliases by which a text refers to it ("Russia": Moscow, the
+//! Kremlin, Putin...). A shared stance model sees every mention replaced by
+//! one placeholder token, so what it learns about "criticising <target>"
+//! transfers across targets. An alias file is JSON:
+//! `{"targets": [{"name": "Russia", "aliases": ["Russia", "Moscow", ...]}]}`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::tokenize::{TokenKind, tokenize};
+
+/// The token that stands for a mention of the target in a shared model.
+pub const TARGET_PLACEHOLDER: &str = "<target>";
+
+/// A target and the phrases that mention it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSpec {
+    /// Display name, as in the training file's `target` column.
+    pub name: String,
+    /// Phrases that mention the target (matched on whole tokens,
+    /// case-insensitively, except that `US` only matches in capitals).
+    pub aliases: Vec<String>,
+}
+
+impl TargetSpec {
+    /// A target whose only alias is its own name.
+    pub fn named(name: &str) -> TargetSpec {
+        TargetSpec {
+            name: name.to_string(),
+            aliases: vec![name.to_string()],
+        }
+    }
+
+    /// The aliases as sequences of normalised tokens, longest first.
+    pub fn alias_token_sequences(&self) -> Vec<Vec<String>> {
+        let mut seqs: Vec<Vec<String>> = self
+            .aliases
+            .iter()
+            .chain(std::iter::once(&self.name))
+            .map(|a| {
+                tokenize(a)
+                    .into_iter()
+                    .filter(|t| t.kind != TokenKind::Boundary)
+                    .map(|t| t.text)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        seqs.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        seqs.dedup();
+        seqs
+    }
+}
+
+/// True when two target names denote the same target (case-insensitive).
+pub fn same_target(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+#[derive(Deserialize)]
+struct TargetsFile {
+    targets: Vec<TargetSpec>,
+}
+
+/// Reads an alias file.
+pub fn read_targets_file(path: &Path) -> Result<Vec<TargetSpec>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file: TargetsFile = serde_json::from_str(&text).map_err(|e| Error::Data {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        message: format!("invalid targets file: {e}"),
+    })?;
+    for t in &file.targets {
+        if t.name.trim().is_empty() {
+            return Err(Error::DataFile {
+                path: path.to_path_buf(),
+                message: "a target has an empty name".into(),
+            });
+        }
+    }
+    Ok(file.targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_sequences_are_normalised_and_longest_first() {
+        let t = TargetSpec {
+            name: "United States".into(),
+            aliases: vec!["U.S.".into(), "the White House".into(), "US".into()],
+        };
+        let seqs = t.alias_token_sequences();
+        assert_eq!(seqs[0], ["the", "white", "house"]);
+        assert!(seqs.contains(&vec!["u.s.".to_string()]));
+        assert!(seqs.contains(&vec!["united".to_string(), "states".to_string()]));
+        // "U.S." and "US" normalise to the same token sequence.
+        assert_eq!(seqs.len(), 3);
+    }
+
+    #[test]
+    fn target_names_compare_case_insensitively() {
+        assert!(same_target("Russia", " russia"));
+        assert!(!same_target("Russia", "Ukraine"));
+    }
+}

@@ -1,0 +1,564 @@
+//! Training: from labeled rows to a fitted [`Model`].
+//!
+//! Follows linfa's shape: [`TrainSettings`] (every default documented)
+//! are validated, then [`train`] fits one text classifier per decision and
+//! returns the model. Term extraction runs once per row; with
+//! cross-validation the vocabulary, idf and weights are refitted inside every
+//! fold, so the scores that pick the penalty are honest. Folds and held-out
+//! splits are stratified and seeded, so the same data and settings give the
+//! same model, byte for byte.
+
+use std::collections::BTreeMap;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Example, Task};
+use crate::error::{Error, Result};
+use crate::logistic::{LinearClassifier, LogisticParams};
+use crate::metrics::Report;
+use crate::model::{
+    DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier,
+    TrainingRecord,
+};
+use crate::ngrams::{TermExtractor, TermSettings};
+use crate::targets::{TargetSpec, same_target};
+use crate::vectorize::{Selection, Vectorizer, VectorSettings};
+
+/// Which tasks to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskSelection {
+    Stance,
+    Sentiment,
+    Both,
+}
+
+impl TaskSelection {
+    /// The tasks selected.
+    pub fn tasks(self) -> Vec<Task> {
+        match self {
+            TaskSelection::Stance => vec![Task::Stance],
+            TaskSelection::Sentiment => vec![Task::Sentiment],
+            TaskSelection::Both => Task::ALL.to_vec(),
+        }
+    }
+}
+
+/// How stance toward several targets is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StanceMode {
+    /// One classifier per target.
+    PerTarget,
+    /// One classifier for all targets, with target mentions masked.
+    Shared,
+}
+
+/// Everything that shapes a model. See [`TrainSettings::default`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainSettings {
+    pub task: TaskSelection,
+    pub stance_mode: StanceMode,
+    pub terms: TermSettings,
+    pub vectors: VectorSettings,
+    pub logistic: LogisticParams,
+    /// Folds of cross-validation used to pick `alpha` from `alpha_grid`
+    /// (`None`: use `logistic.alpha` as given).
+    pub cv_folds: Option<usize>,
+    pub alpha_grid: Vec<f32>,
+    /// Seed of every random choice (folds, held-out split).
+    pub seed: u64,
+}
+
+impl Default for TrainSettings {
+    /// The defaults, chosen by cross-validation on SemEval-2016 train (see
+    /// the README): both tasks; a classifier per target; stemmed word 1-2
+    /// grams and character 2-5 grams; negation marking; min_df 2; 20,000
+    /// features kept by chi-square; sublinear tf; alpha 1 (sklearn's C = 1);
+    /// 200 L-BFGS iterations with up to 3 warm restarts; no CV; seed 42.
+    fn default() -> Self {
+        TrainSettings {
+            task: TaskSelection::Both,
+            stance_mode: StanceMode::PerTarget,
+            terms: TermSettings {
+                word_ngrams: 2,
+                char_ngrams: Some((2, 5)),
+                negation: true,
+            },
+            vectors: VectorSettings {
+                min_df: 2,
+                max_features: 20_000,
+                selection: Selection::Chi2,
+                sublinear_tf: true,
+            },
+            logistic: LogisticParams::default(),
+            cv_folds: None,
+            alpha_grid: vec![0.1, 0.3, 1.0, 3.0],
+            seed: 42,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Checks every setting, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        self.logistic.validate()?;
+        if self.terms.word_ngrams == 0 || self.terms.word_ngrams > 5 {
+            return Err(Error::Settings("word n-grams must be between 1 and 5".into()));
+        }
+        if let Some((lo, hi)) = self.terms.char_ngrams {
+            if lo == 0 || lo > hi || hi > 8 {
+                return Err(Error::Settings(format!(
+                    "character n-gram range {lo}-{hi} is invalid (need 1 <= min <= max <= 8)"
+                )));
+            }
+        }
+        if self.vectors.max_features == 0 {
+            return Err(Error::Settings("max features must be at least 1".into()));
+        }
+        if let Some(k) = self.cv_folds {
+            if k < 2 {
+                return Err(Error::Settings("cross-validation needs at least 2 folds".into()));
+            }
+            if self.alpha_grid.is_empty() || self.alpha_grid.iter().any(|a| !(*a > 0.0)) {
+                return Err(Error::Settings("the alpha grid needs positive values".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A training step finished: `done` of `total` fits, the last one named.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub what: String,
+}
+
+/// Fits a model on `examples`. `targets` gives aliases for targets the data
+/// names (others get their name as only alias); `files` is recorded as
+/// provenance. `progress` is called after every fit, possibly from several
+/// threads.
+pub fn train(
+    settings: &TrainSettings,
+    targets: &[TargetSpec],
+    examples: &[Example],
+    files: Vec<DataFileInfo>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Model> {
+    settings.validate()?;
+    let tasks = settings.task.tasks();
+    let mut record = TrainingRecord {
+        data: files,
+        ..TrainingRecord::default()
+    };
+    for &task in &tasks {
+        let labeled = examples.iter().filter(|e| e.label(task).is_some()).count();
+        record.fit_rows.insert(task.name().into(), labeled);
+        record
+            .skipped
+            .insert(task.name().into(), examples.len() - labeled);
+        if labeled == 0 {
+            return Err(Error::Training(format!(
+                "no row has a {} label (use --task to train the other task only)",
+                task.name()
+            )));
+        }
+    }
+
+    // The targets named in the data, in sorted order, with their aliases.
+    let mut target_specs: Vec<TargetSpec> = Vec::new();
+    if tasks.contains(&Task::Stance) {
+        for e in examples.iter().filter(|e| e.stance.is_some()) {
+            if !target_specs.iter().any(|t| same_target(&t.name, &e.target)) {
+                let spec = targets
+                    .iter()
+                    .find(|t| same_target(&t.name, &e.target))
+                    .cloned()
+                    .unwrap_or_else(|| TargetSpec::named(&e.target));
+                target_specs.push(spec);
+            }
+        }
+        target_specs.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    // The fitting jobs: (name, task, samples).
+    let mut jobs: Vec<Job> = Vec::new();
+    if tasks.contains(&Task::Stance) {
+        match settings.stance_mode {
+            StanceMode::PerTarget => {
+                for spec in &target_specs {
+                    let samples = examples
+                        .iter()
+                        .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
+                        .map(|e| (e.text.as_str(), None, e.stance.unwrap()))
+                        .collect();
+                    jobs.push(Job {
+                        name: format!("stance/{}", spec.name),
+                        task: Task::Stance,
+                        mask_target: false,
+                        samples,
+                    });
+                }
+            }
+            StanceMode::Shared => {
+                let samples = examples
+                    .iter()
+                    .filter(|e| e.stance.is_some())
+                    .map(|e| {
+                        let spec = target_specs
+                            .iter()
+                            .find(|t| same_target(&t.name, &e.target))
+                            .expect("every stance target has a spec");
+                        (e.text.as_str(), Some(spec), e.stance.unwrap())
+                    })
+                    .collect();
+                jobs.push(Job {
+                    name: "stance".into(),
+                    task: Task::Stance,
+                    mask_target: true,
+                    samples,
+                });
+            }
+        }
+    }
+    if tasks.contains(&Task::Sentiment) {
+        let samples = examples
+            .iter()
+            .filter_map(|e| e.sentiment.map(|l| (e.text.as_str(), None, l)))
+            .collect();
+        jobs.push(Job {
+            name: "sentiment".into(),
+            task: Task::Sentiment,
+            mask_target: false,
+            samples,
+        });
+    }
+
+    let fits_per_job = 1 + settings.cv_folds.map_or(0, |k| k * settings.alpha_grid.len());
+    let counter = ProgressCounter {
+        done: std::sync::atomic::AtomicUsize::new(0),
+        total: fits_per_job * jobs.len(),
+        report: progress,
+    };
+    let fitted: Vec<FittedJob> = jobs
+        .par_iter()
+        .map(|job| fit_job(job, settings, &counter))
+        .collect::<Result<_>>()?;
+
+    let mut stance = None;
+    let mut sentiment = None;
+    let mut per_target = BTreeMap::new();
+    for (job, fit) in jobs.iter().zip(fitted) {
+        record.alpha.insert(job.name.clone(), fit.alpha);
+        if !fit.cv_scores.is_empty() {
+            record
+                .cross_validation
+                .insert(job.name.clone(), fit.cv_scores);
+        }
+        match (job.task, settings.stance_mode) {
+            (Task::Sentiment, _) => sentiment = Some(fit.classifier),
+            (Task::Stance, StanceMode::Shared) => {
+                stance = Some(StanceClassifiers::Shared {
+                    classifier: fit.classifier,
+                })
+            }
+            (Task::Stance, StanceMode::PerTarget) => {
+                let name = job.name.trim_start_matches("stance/").to_string();
+                per_target.insert(name, fit.classifier);
+            }
+        }
+    }
+    if settings.stance_mode == StanceMode::PerTarget && tasks.contains(&Task::Stance) {
+        stance = Some(StanceClassifiers::PerTarget {
+            classifiers: per_target,
+        });
+    }
+    Ok(Model {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").into(),
+        settings: settings.clone(),
+        targets: target_specs,
+        stance,
+        sentiment,
+        training: record,
+    })
+}
+
+/// One classifier to fit: its rows as (text, target to mask, label).
+struct Job<'a> {
+    name: String,
+    task: Task,
+    mask_target: bool,
+    samples: Vec<(&'a str, Option<&'a TargetSpec>, &'static str)>,
+}
+
+struct FittedJob {
+    classifier: TextClassifier,
+    alpha: f32,
+    cv_scores: Vec<(f32, f64)>,
+}
+
+struct ProgressCounter<'a> {
+    done: std::sync::atomic::AtomicUsize,
+    total: usize,
+    report: &'a (dyn Fn(Progress) + Sync),
+}
+
+impl ProgressCounter<'_> {
+    fn tick(&self, what: &str) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        (self.report)(Progress {
+            done,
+            total: self.total,
+            what: what.to_string(),
+        });
+    }
+}
+
+fn fit_job(job: &Job, settings: &TrainSettings, counter: &ProgressCounter) -> Result<FittedJob> {
+    let labels_all = job.task.labels();
+    let classes: Vec<&str> = labels_all
+        .iter()
+        .copied()
+        .filter(|l| job.samples.iter().any(|s| s.2 == *l))
+        .collect();
+    if classes.len() < 2 {
+        return Err(Error::Training(format!(
+            "{}: all {} rows have the label \"{}\"; a classifier needs at least two classes",
+            job.name,
+            job.samples.len(),
+            classes.first().copied().unwrap_or("?")
+        )));
+    }
+    let labels: Vec<usize> = job
+        .samples
+        .iter()
+        .map(|s| classes.iter().position(|c| *c == s.2).unwrap())
+        .collect();
+    let mut extractor = TermExtractor::default();
+    let docs: Vec<Vec<String>> = job
+        .samples
+        .iter()
+        .map(|&(text, target, _)| {
+            let aliases = target
+                .filter(|_| job.mask_target)
+                .map(TargetSpec::alias_token_sequences);
+            extractor.terms(&settings.terms, text, aliases.as_deref())
+        })
+        .collect();
+
+    let mut alpha = settings.logistic.alpha;
+    let mut cv_scores = Vec::new();
+    if let Some(k) = settings.cv_folds {
+        let folds = stratified_folds(&labels, k, settings.seed, &job.name);
+        let grid: Vec<(f32, usize)> = settings
+            .alpha_grid
+            .iter()
+            .flat_map(|&a| (0..k).map(move |f| (a, f)))
+            .collect();
+        // Predictions of every (alpha, fold), in parallel.
+        let predictions: Vec<(f32, Vec<(usize, usize)>)> = grid
+            .par_iter()
+            .map(|&(a, fold)| {
+                let train_idx: Vec<usize> = (0..labels.len()).filter(|&i| folds[i] != fold).collect();
+                let test_idx: Vec<usize> = (0..labels.len()).filter(|&i| folds[i] == fold).collect();
+                let params = LogisticParams {
+                    alpha: a,
+                    ..settings.logistic.clone()
+                };
+                let fitted = fit_classifier(
+                    &train_idx.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(),
+                    &train_idx.iter().map(|&i| labels[i]).collect::<Vec<_>>(),
+                    &classes,
+                    settings,
+                    &params,
+                )?;
+                counter.tick(&format!("{} (cv alpha={a}, fold {})", job.name, fold + 1));
+                let pairs = test_idx
+                    .iter()
+                    .map(|&i| (labels[i], predict_class(&fitted.0, &fitted.1, &docs[i])))
+                    .collect();
+                Ok((a, pairs))
+            })
+            .collect::<Result<_>>()?;
+        for &a in &settings.alpha_grid {
+            let pairs: Vec<(&str, &str)> = predictions
+                .iter()
+                .filter(|(pa, _)| *pa == a)
+                .flat_map(|(_, p)| p.iter().map(|&(g, p)| (classes[g], classes[p])))
+                .collect();
+            let report = Report::new(labels_all, pairs);
+            let score = report.f_avg.unwrap_or(report.macro_f1);
+            cv_scores.push((a, score));
+        }
+        // Best score; ties go to the stronger penalty (the simpler model).
+        alpha = cv_scores
+            .iter()
+            .fold(None::<(f32, f64)>, |best, &(a, s)| match best {
+                Some((ba, bs)) if bs > s || (bs == s && ba >= a) => Some((ba, bs)),
+                _ => Some((a, s)),
+            })
+            .map(|(a, _)| a)
+            .unwrap_or(alpha);
+    }
+    let params = LogisticParams {
+        alpha,
+        ..settings.logistic.clone()
+    };
+    let (vectorizer, classifier) = fit_classifier(&docs, &labels, &classes, settings, &params)
+        .map_err(|e| match e {
+            Error::Training(m) => Error::Training(format!("{}: {m}", job.name)),
+            other => other,
+        })?;
+    counter.tick(&job.name);
+    Ok(FittedJob {
+        classifier: TextClassifier {
+            terms: settings.terms.clone(),
+            mask_target: job.mask_target,
+            vectorizer,
+            classifier,
+        },
+        alpha,
+        cv_scores,
+    })
+}
+
+/// Vocabulary + weights for documents given as terms.
+fn fit_classifier(
+    docs: &[Vec<String>],
+    labels: &[usize],
+    classes: &[&str],
+    settings: &TrainSettings,
+    params: &LogisticParams,
+) -> Result<(Vectorizer, LinearClassifier)> {
+    let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, classes.len())?;
+    let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+    let classifier = LinearClassifier::fit(
+        &rows,
+        labels,
+        classes.iter().map(|c| c.to_string()).collect(),
+        vectorizer.len(),
+        params,
+    )?;
+    Ok((vectorizer, classifier))
+}
+
+/// The index of the most probable class of a document given as terms.
+fn predict_class(vectorizer: &Vectorizer, classifier: &LinearClassifier, doc: &[String]) -> usize {
+    let scores = classifier.scores(&vectorizer.transform(doc));
+    let mut best = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if *s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Seeded stratified fold numbers (`0..k`) for each label.
+fn stratified_folds(labels: &[usize], k: usize, seed: u64, salt: &str) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ fnv1a(salt));
+    let n_classes = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut folds = vec![0; labels.len()];
+    let mut next = 0;
+    for class in 0..n_classes {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        idx.shuffle(&mut rng);
+        for i in idx {
+            folds[i] = next % k;
+            next += 1;
+        }
+    }
+    folds
+}
+
+/// Splits rows into (fit, held-out), holding out `fraction` of each
+/// (target, stance, sentiment) stratum, chosen by a seeded shuffle.
+pub fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
+    let mut strata: BTreeMap<(String, Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        strata
+            .entry((e.target.to_lowercase(), e.stance, e.sentiment))
+            .or_default()
+            .push(i);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut held = vec![false; examples.len()];
+    for idx in strata.values_mut() {
+        idx.shuffle(&mut rng);
+        let n = (idx.len() as f64 * fraction).round() as usize;
+        for &i in idx.iter().take(n) {
+            held[i] = true;
+        }
+    }
+    let mut fit = Vec::new();
+    let mut test = Vec::new();
+    for (e, h) in examples.iter().zip(held) {
+        if h { test.push(e.clone()) } else { fit.push(e.clone()) }
+    }
+    (fit, test)
+}
+
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str, target: &str, stance: &'static str) -> Example {
+        Example {
+            id: text.into(),
+            text: text.into(),
+            target: target.into(),
+            stance: Some(stance),
+            sentiment: None,
+            split: None,
+        }
+    }
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        let labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2];
+        let a = stratified_folds(&labels, 2, 7, "x");
+        assert_eq!(a, stratified_folds(&labels, 2, 7, "x"));
+        for class in 0..2 {
+            let in_fold0 = (0..10).filter(|&i| labels[i] == class && a[i] == 0).count();
+            assert_eq!(in_fold0, 2);
+        }
+    }
+
+    #[test]
+    fn holdout_is_stratified() {
+        let mut rows = Vec::new();
+        for i in 0..20 {
+            rows.push(ex(&format!("f{i}"), "A", "favor"));
+            rows.push(ex(&format!("a{i}"), "A", "against"));
+        }
+        let (fit, test) = stratified_holdout(&rows, 0.25, 1);
+        assert_eq!(test.len(), 10);
+        assert_eq!(fit.len(), 30);
+        assert_eq!(test.iter().filter(|e| e.stance == Some("favor")).count(), 5);
+    }
+
+    #[test]
+    fn one_class_is_a_clear_error() {
+        let rows: Vec<_> = (0..10).map(|i| ex(&format!("t{i} x"), "A", "favor")).collect();
+        let settings = TrainSettings {
+            task: TaskSelection::Stance,
+            ..TrainSettings::default()
+        };
+        let err = train(&settings, &[], &rows, vec![], &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("at least two classes"), "{err}");
+    }
+}
