@@ -84,7 +84,7 @@ struct TrainArgs {
     #[arg(long, value_name = "K")]
     cv: Option<usize>,
     /// Candidate alphas for --cv, comma-separated.
-    #[arg(long, value_name = "A,B,..", value_delimiter = ',', default_value = "0.1,0.3,1,3")]
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',', default_value = "0.03,0.1,0.3,1")]
     alpha_grid: Vec<f32>,
     /// Seed for folds and held-out splits.
     #[arg(long, default_value_t = 42)]
@@ -93,7 +93,7 @@ struct TrainArgs {
     #[arg(long, value_enum, default_value = "per-target")]
     mode: ModeArg,
     /// L2 penalty (scikit-learn's C is 1/alpha).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 0.1)]
     alpha: f32,
     /// L-BFGS iterations per solver run.
     #[arg(long, default_value_t = 200)]
@@ -102,7 +102,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 2)]
     word_ngrams: usize,
     /// Character n-gram lengths MIN-MAX within words, or "none".
-    #[arg(long, default_value = "2-5")]
+    #[arg(long, default_value = "3-6")]
     char_ngrams: String,
     /// Do not mark words after a negation with "not_".
     #[arg(long)]
@@ -463,14 +463,14 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
     let s = &model.settings;
     writeln!(
         out,
-        "  settings: mode {:?}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {:?}, sublinear tf {}, max iterations {}, seed {}",
-        s.stance_mode,
+        "  settings: mode {}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {}, sublinear tf {}, max iterations {}, seed {}",
+        serde_json::to_value(s.stance_mode)?.as_str().unwrap_or("?"),
         s.terms.word_ngrams,
         s.terms.char_ngrams.map_or("none".to_string(), |(a, b)| format!("{a}-{b}")),
         s.terms.negation,
         s.vectors.min_df,
         s.vectors.max_features,
-        s.vectors.selection,
+        serde_json::to_value(s.vectors.selection)?.as_str().unwrap_or("?"),
         s.vectors.sublinear_tf,
         s.logistic.max_iterations,
         s.seed

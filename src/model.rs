@@ -332,3 +332,85 @@ impl Model {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::read_dataset;
+    use crate::train::{TrainSettings, train};
+
+    fn fixture_model() -> (Model, Vec<crate::data::Example>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let data = read_dataset(&dir.join("train.jsonl")).unwrap();
+        let test = read_dataset(&dir.join("test.jsonl")).unwrap();
+        let model = train(&TrainSettings::default(), &[], &data.examples, vec![], &|_| {}).unwrap();
+        (model, test.examples)
+    }
+
+    #[test]
+    fn save_and_load_give_identical_predictions() {
+        let (model, test) = fixture_model();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model.save(&path).unwrap();
+        let loaded = Model::load(&path).unwrap();
+        let mut ex = TermExtractor::default();
+        for e in &test {
+            assert_eq!(
+                model.predict_stance(&mut ex, &e.text, &e.target).unwrap(),
+                loaded.predict_stance(&mut ex, &e.text, &e.target).unwrap()
+            );
+            assert_eq!(
+                model.predict_sentiment(&mut ex, &e.text).unwrap(),
+                loaded.predict_sentiment(&mut ex, &e.text).unwrap()
+            );
+        }
+        // Saving the loaded model reproduces the file byte for byte.
+        let again = dir.path().join("again.json");
+        loaded.save(&again).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn failed_save_keeps_the_old_file() {
+        let (model, _) = fixture_model();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        std::fs::write(&path, "old").unwrap();
+        // A directory in the way of the temporary file makes the write fail.
+        let blocker = dir.path().join(format!(".m.json.tmp-{}", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+        assert!(model.save(&path).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+    }
+
+    #[test]
+    fn rejects_unknown_versions_and_inconsistent_parts() {
+        let (model, _) = fixture_model();
+        let mut value = serde_json::to_value(&model).unwrap();
+        value["format_version"] = 2.into();
+        let err = Model::from_json(Path::new("m.json"), value.to_string().as_bytes()).unwrap_err();
+        assert!(matches!(err, Error::ModelVersion { found: 2, supported: 1, .. }), "{err}");
+        let mut value = serde_json::to_value(&model).unwrap();
+        value["sentiment"]["classifier"]["intercepts"] = serde_json::json!([0.0]);
+        let err = Model::from_json(Path::new("m.json"), value.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("do not fit"), "{err}");
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one() {
+        let (model, test) = fixture_model();
+        let mut ex = TermExtractor::default();
+        for e in test.iter().take(20) {
+            let p = model.predict_stance(&mut ex, &e.text, &e.target).unwrap();
+            let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
+            assert!((sum - 1.0).abs() < 1e-5 && p.probabilities.iter().all(|(_, x)| x.is_finite()));
+            assert_eq!(p.label, p.probabilities.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0);
+        }
+        let empty = model.predict_stance(&mut ex, "", "Russia").unwrap();
+        assert!(empty.confidence.is_finite());
+    }
+}

@@ -77,16 +77,17 @@ pub struct TrainSettings {
 impl Default for TrainSettings {
     /// The defaults, chosen by cross-validation on SemEval-2016 train (see
     /// the README): both tasks; a classifier per target; stemmed word 1-2
-    /// grams and character 2-5 grams; negation marking; min_df 2; 20,000
-    /// features kept by chi-square; sublinear tf; alpha 1 (sklearn's C = 1);
-    /// 200 L-BFGS iterations with up to 3 warm restarts; no CV; seed 42.
+    /// grams and character 3-6 grams; negation marking; min_df 2; 20,000
+    /// features kept by chi-square; sublinear tf; alpha 0.1 (scikit-learn's
+    /// C = 10); 200 L-BFGS iterations with up to 3 warm restarts; no CV;
+    /// seed 42.
     fn default() -> Self {
         TrainSettings {
             task: TaskSelection::Both,
             stance_mode: StanceMode::PerTarget,
             terms: TermSettings {
                 word_ngrams: 2,
-                char_ngrams: Some((2, 5)),
+                char_ngrams: Some((3, 6)),
                 negation: true,
             },
             vectors: VectorSettings {
@@ -95,9 +96,12 @@ impl Default for TrainSettings {
                 selection: Selection::Chi2,
                 sublinear_tf: true,
             },
-            logistic: LogisticParams::default(),
+            logistic: LogisticParams {
+                alpha: 0.1,
+                ..LogisticParams::default()
+            },
             cv_folds: None,
-            alpha_grid: vec![0.1, 0.3, 1.0, 3.0],
+            alpha_grid: vec![0.03, 0.1, 0.3, 1.0],
             seed: 42,
         }
     }

@@ -1,0 +1,247 @@
+//! End-to-end tests: the real `stance` binary on fixture files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Trains on the fixture into `dir/model.json` and returns its path.
+fn train_fixture(dir: &Path, extra: &[&str]) -> PathBuf {
+    let model = dir.join("model.json");
+    let train = fixture("train.jsonl");
+    let mut args = vec![
+        "train",
+        "--data",
+        train.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert!(out.status.success(), "train failed: {}", stderr(&out));
+    model
+}
+
+fn evaluate_json(model: &Path, data: &Path) -> serde_json::Value {
+    let out = run(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "evaluate failed: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("evaluate prints one JSON object")
+}
+
+#[test]
+fn train_evaluate_inspect_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = fixture("test.jsonl");
+    let model = dir.path().join("model.json");
+    let out = run(&[
+        "train",
+        "--data",
+        fixture("train.jsonl").to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--test",
+        test.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.contains("trained stance (Russia, United States) + sentiment in"), "{report}");
+    assert!(report.contains("F_avg"), "{report}");
+
+    let eval = evaluate_json(&model, &test);
+    assert_eq!(eval["rows"], 115);
+    for task in ["stance", "sentiment"] {
+        let acc = eval[task]["accuracy"].as_f64().unwrap();
+        // Three balanced classes: chance is 1/3.
+        assert!(acc > 0.75, "{task} accuracy {acc} is not clearly above chance");
+        assert_eq!(eval[task]["n"], 115);
+        let matrix = eval[task]["confusion"]["matrix"].as_array().unwrap();
+        let total: u64 = matrix
+            .iter()
+            .flat_map(|r| r.as_array().unwrap())
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 115);
+    }
+    let f_avg = eval["stance"]["f_avg"].as_f64().unwrap();
+    assert!(f_avg > 0.75 && f_avg <= 1.0, "{f_avg}");
+    assert!(eval["sentiment"].get("f_avg").is_none());
+    assert_eq!(eval["stance"]["per_class"]["favor"]["support"].as_u64().unwrap()
+        + eval["stance"]["per_class"]["against"]["support"].as_u64().unwrap()
+        + eval["stance"]["per_class"]["none"]["support"].as_u64().unwrap(), 115);
+
+    let table = run(&["evaluate", "--model", model.to_str().unwrap(), "--data", test.to_str().unwrap()]);
+    assert!(table.status.success());
+    assert!(stdout(&table).contains("confusion (rows: gold, columns: predicted)"));
+
+    let inspect = run(&["inspect", model.to_str().unwrap(), "--top", "3"]);
+    assert!(inspect.status.success(), "{}", stderr(&inspect));
+    let text = stdout(&inspect);
+    for needle in ["stance/Russia", "stance/United States", "sentiment", "format stance-model v1", "held out"] {
+        assert!(text.contains(needle), "inspect lacks {needle}: {text}");
+    }
+}
+
+#[test]
+fn training_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let ma = train_fixture(a.path(), &["--cv", "3", "--alpha-grid", "0.1,1"]);
+    let mb = train_fixture(b.path(), &["--cv", "3", "--alpha-grid", "0.1,1"]);
+    assert_eq!(std::fs::read(ma).unwrap(), std::fs::read(mb).unwrap());
+}
+
+#[test]
+fn csv_and_jsonl_give_the_same_model_predictions() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let from_jsonl = train_fixture(a.path(), &[]);
+    let model_csv = b.path().join("model.json");
+    let out = run(&[
+        "train",
+        "--data",
+        fixture("train.csv").to_str().unwrap(),
+        "--out",
+        model_csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let test = fixture("test.jsonl");
+    assert_eq!(evaluate_json(&from_jsonl, &test), evaluate_json(&model_csv, &test));
+}
+
+#[test]
+fn shared_mode_with_targets_file_trains_and_masks() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = fixture("targets.json");
+    let model = train_fixture(
+        dir.path(),
+        &["--mode", "shared", "--targets", targets.to_str().unwrap(), "--task", "stance"],
+    );
+    let eval = evaluate_json(&model, &fixture("test.jsonl"));
+    assert!(eval["stance"]["accuracy"].as_f64().unwrap() > 0.6);
+    assert!(eval.get("sentiment").is_none());
+    let inspect = stdout(&run(&["inspect", model.to_str().unwrap()]));
+    assert!(inspect.contains("target Russia: aliases Russia, Moscow, the Kremlin"), "{inspect}");
+    let stored = std::fs::read_to_string(&model).unwrap();
+    assert!(stored.contains("\"<target>\""), "the placeholder should be a feature");
+    assert!(!stored.contains("\"moscow\""), "masked aliases must not be features");
+}
+
+#[test]
+fn wrong_version_truncated_and_foreign_models_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_fixture(dir.path(), &["--task", "sentiment"]);
+    let text = std::fs::read_to_string(&model).unwrap();
+    let test = fixture("test.jsonl");
+    let cases = [
+        ("future.json", text.replacen("\"format_version\":1", "\"format_version\":99", 1), "model format version 99 is not supported"),
+        ("truncated.json", text[..text.len() / 2].to_string(), "truncated"),
+        ("empty.json", String::new(), "empty"),
+        ("foreign.json", "{\"hello\": 1}".to_string(), "not a stance model file"),
+    ];
+    for (name, content, needle) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let out = run(&["evaluate", "--model", path.to_str().unwrap(), "--data", test.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{name}: {err}");
+        assert!(err.contains(name), "{name}: error should name the file: {err}");
+        if name == "future.json" {
+            assert!(err.contains("reads version 1"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn bad_data_names_file_and_line_and_writes_no_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("bad.jsonl", "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"favor\"}\n{not json}\n", "bad.jsonl:2: invalid JSON"),
+        ("label.jsonl", "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"pro\"}\n", "label.jsonl:1: unknown stance label \"pro\""),
+        ("notext.jsonl", "{\"target\":\"Russia\",\"stance\":\"favor\"}\n", "notext.jsonl:1: missing \"text\""),
+        ("ragged.csv", "text,target,stance\na,Russia,favor\nb,Russia\n", "ragged.csv:3:"),
+    ];
+    for (name, content, needle) in cases {
+        let data = dir.path().join(name);
+        std::fs::write(&data, content).unwrap();
+        let model = dir.path().join("never.json");
+        let out = run(&["train", "--data", data.to_str().unwrap(), "--out", model.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(stderr(&out).contains(needle), "{name}: {}", stderr(&out));
+        assert!(!model.exists(), "{name}: no model may be written");
+    }
+    // Invalid UTF-8.
+    let data = dir.path().join("latin1.jsonl");
+    std::fs::write(&data, b"{\"text\":\"caf\xe9\",\"target\":\"Russia\",\"stance\":\"none\"}\n").unwrap();
+    let out = run(&["train", "--data", data.to_str().unwrap(), "--out", "x.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("latin1.jsonl:1: invalid UTF-8"), "{}", stderr(&out));
+}
+
+#[test]
+fn one_class_and_unknown_target_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("one.jsonl");
+    let rows: String = (0..10)
+        .map(|i| format!("{{\"text\":\"Moscow said thing {i}\",\"target\":\"Russia\",\"stance\":\"favor\"}}\n"))
+        .collect();
+    std::fs::write(&data, rows).unwrap();
+    let out = run(&["train", "--data", data.to_str().unwrap(), "--out", dir.path().join("m.json").to_str().unwrap(), "--task", "stance"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("stance/Russia: all 10 rows have the label \"favor\""), "{}", stderr(&out));
+
+    let model = train_fixture(dir.path(), &[]);
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(&other, "{\"text\":\"x\",\"target\":\"Ukraine\",\"stance\":\"none\"}\n").unwrap();
+    let out = run(&["evaluate", "--model", model.to_str().unwrap(), "--data", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no stance classifier for target \"Ukraine\" (it knows: Russia, United States)"), "{}", stderr(&out));
+}
+
+#[test]
+fn unwritable_output_fails_cleanly() {
+    let out = run(&[
+        "train",
+        "--data",
+        fixture("train.jsonl").to_str().unwrap(),
+        "--out",
+        "/nonexistent-dir/model.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent-dir/model.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = run(&["train", "--out", "m.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["train", "--data", "x.jsonl", "--out", "m.json", "--char-ngrams", "5-2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("character n-gram range 5-2 is invalid"), "{}", stderr(&out));
+}
