@@ -13,6 +13,15 @@
 //! [`data`] reads labeled files, [`train`] fits a [`model::Model`],
 //! [`evaluate`] scores one, [`metrics`] holds the report. The library never
 //! prints; every failure is an [`Error`] naming the file and line.
+//!
+//! ```
+//! use stance::tokenize::tokenize;
+//! let words: Vec<String> = tokenize("US officials met the U.N. envoy; let us see.")
+//!     .into_iter()
+//!     .map(|t| t.text)
+//!     .collect();
+//! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
+//! ```
 
 pub mod data;
 pub mod error;
