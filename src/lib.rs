@@ -23,11 +23,15 @@
 //! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
 //! ```
 
+pub mod articles;
+pub mod classify;
 pub mod data;
 pub mod error;
 pub mod evaluate;
 pub mod logistic;
+pub mod mentions;
 pub mod metrics;
+pub mod segment;
 pub mod model;
 pub mod ngrams;
 pub mod stem;

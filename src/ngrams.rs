@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::stem::StemCache;
-use crate::targets::TARGET_PLACEHOLDER;
+use crate::targets::{TARGET_PLACEHOLDER, phrase_matches};
 use crate::tokenize::{Token, TokenKind, tokenize};
 
 /// Which terms are extracted from a text.
@@ -127,14 +127,9 @@ impl TermExtractor {
 
 /// Length in tokens of the longest alias matching at the start of `tokens`.
 fn match_alias(tokens: &[Token], aliases: &[Vec<String>]) -> Option<usize> {
-    aliases.iter().find_map(|alias| {
-        let matches = alias.len() <= tokens.len()
-            && alias
-                .iter()
-                .zip(tokens)
-                .all(|(a, t)| t.kind != TokenKind::Boundary && *a == t.text);
-        matches.then_some(alias.len())
-    })
+    aliases
+        .iter()
+        .find_map(|alias| phrase_matches(alias, tokens).then_some(alias.len()))
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ pub struct TargetSpec {
     /// Phrases that mention the target (matched on whole tokens,
     /// case-insensitively, except that `US` only matches in capitals).
     pub aliases: Vec<String>,
+    /// Phrases containing an alias that do not mention the target
+    /// (`Latin America`, `The Washington Post`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 impl TargetSpec {
@@ -33,28 +37,44 @@ impl TargetSpec {
         TargetSpec {
             name: name.to_string(),
             aliases: vec![name.to_string()],
+            exclude: Vec::new(),
         }
     }
 
     /// The aliases as sequences of normalised tokens, longest first.
     pub fn alias_token_sequences(&self) -> Vec<Vec<String>> {
-        let mut seqs: Vec<Vec<String>> = self
-            .aliases
-            .iter()
-            .chain(std::iter::once(&self.name))
-            .map(|a| {
-                tokenize(a)
-                    .into_iter()
-                    .filter(|t| t.kind != TokenKind::Boundary)
-                    .map(|t| t.text)
-                    .collect::<Vec<_>>()
-            })
-            .filter(|s| !s.is_empty())
-            .collect();
-        seqs.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        seqs.dedup();
-        seqs
+        token_sequences(self.aliases.iter().chain(std::iter::once(&self.name)))
     }
+
+    /// The exclusions as sequences of normalised tokens, longest first.
+    pub fn exclude_token_sequences(&self) -> Vec<Vec<String>> {
+        token_sequences(self.exclude.iter())
+    }
+}
+
+fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<String>> {
+    let mut seqs: Vec<Vec<String>> = phrases
+        .map(|a| {
+            tokenize(a)
+                .into_iter()
+                .filter(|t| t.kind != TokenKind::Boundary)
+                .map(|t| t.text)
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    seqs.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    seqs.dedup();
+    seqs
+}
+
+/// True when `tokens` start with `phrase` (normalised token texts); a
+/// possessive `'s` on a token is ignored, so `Russia's` matches `Russia`.
+pub fn phrase_matches(phrase: &[String], tokens: &[crate::tokenize::Token]) -> bool {
+    phrase.len() <= tokens.len()
+        && phrase.iter().zip(tokens).all(|(p, t)| {
+            t.kind != TokenKind::Boundary && *p == t.text.strip_suffix("'s").unwrap_or(&t.text)
+        })
 }
 
 /// True when two target names denote the same target (case-insensitive).
@@ -95,6 +115,7 @@ mod tests {
         let t = TargetSpec {
             name: "United States".into(),
             aliases: vec!["U.S.".into(), "the White House".into(), "US".into()],
+            exclude: vec![],
         };
         let seqs = t.alias_token_sequences();
         assert_eq!(seqs[0], ["the", "white", "house"]);

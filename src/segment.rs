@@ -1,0 +1,333 @@
+//! Sentence splitting: cutting an article into statements, with byte offsets.
+//!
+//! Stance is decided per statement, so a wrong cut mixes two claims or splits
+//! one. Wire copy is full of traps for a naive "split at a period" rule:
+//! abbreviations and initials (`U.S.`, `Gen.`, `John F. Kennedy`), decimals
+//! and times, ellipses, a closing quote after the period, a quotation
+//! followed by its attribution (`“We will not give up,” the minister said.`
+//! is one statement, as is `“…” Peskov said.`), datelines (`MOSCOW
+//! (Reuters) -`), headlines and bullets without final punctuation. A
+//! statement never spans two paragraphs; a dateline or bullet marker is kept
+//! apart from the statement it introduces rather than dropped.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// One statement: the byte range of its text, and of the dateline or bullet
+/// marker that introduced it, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statement {
+    pub start: usize,
+    pub end: usize,
+    pub prefix: Option<(usize, usize)>,
+}
+
+/// Abbreviations after which a period does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt", "Maj", "Adm",
+    "Cmdr", "Prof", "St", "Jr", "Sr", "Rev", "Hon", "Pres", "Amb", "Messrs", "Jan", "Feb", "Mar",
+    "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Vol", "vs", "Ft",
+    "Mt", "Gens", "Supt", "approx", "Fig", "Corp", "Inc", "Ltd", "Co", "Bros", "Univ", "Dept",
+];
+
+/// Words that start a new sentence after a dotted acronym ("in the U.S. The
+/// move..."): elsewhere an acronym's period is taken as part of the acronym.
+const SENTENCE_STARTERS: &[&str] = &[
+    "The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "This", "That", "These",
+    "Those", "But", "And", "However", "In", "On", "At", "Its", "His", "Her", "Their", "Our",
+    "There", "What", "When", "Meanwhile", "Officials", "After", "Before", "If", "As", "Some",
+    "Many", "Earlier", "Later", "Still", "Yet", "So", "Now",
+];
+
+/// Verbs that make a short clause after a quotation its attribution.
+const SPEECH_VERBS: &[&str] = &[
+    "said", "says", "told", "tells", "added", "adds", "asked", "asks", "stated", "wrote", "writes",
+    "insisted", "noted", "warned", "declared", "tweeted", "explained", "replied", "claimed",
+    "argued", "continued", "concluded", "stressed", "according", "announced", "responded",
+    "countered", "posted", "urged", "remarked", "quipped", "recalled", "emphasised", "emphasized",
+];
+
+static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[A-Z][A-Z'.\-]+(?:[ /,]{1,2}[A-Z][A-Z'.\-]+)*(?:,? (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}))?(?: ?\([A-Za-z][A-Za-z .&/]*\))? ?(?:—|–|--|-) ?",
+    )
+    .unwrap()
+});
+
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[-*•·▪–—]|\d{1,2}[.)])[ \t]+").unwrap());
+
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '…')
+}
+
+fn is_closing(c: char) -> bool {
+    matches!(c, '"' | '”' | '’' | '\'' | ')' | ']' | '»')
+}
+
+fn is_opening(c: char) -> bool {
+    matches!(c, '"' | '“' | '‘' | '\'' | '(' | '[' | '«')
+}
+
+/// Splits `text` into statements, in order.
+pub fn split_statements(text: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for (start, end) in blocks(text) {
+        split_block(text, start, end, &mut out);
+    }
+    out
+}
+
+/// Byte ranges of blocks: paragraphs, and lines that stand alone (headlines,
+/// bullets). A single line break joins two lines only when the first does not
+/// end a sentence and the second goes on in lowercase (a hard-wrapped line).
+fn blocks(text: &str) -> Vec<(usize, usize)> {
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        lines.push((pos, pos + body.len()));
+        pos += line.len();
+    }
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    for (ls, le) in lines {
+        let line = &text[ls..le];
+        if line.trim().is_empty() {
+            blocks.extend(current.take());
+            continue;
+        }
+        let continues = current.is_some_and(|(cs, ce)| {
+            let prev = text[cs..ce].trim_end();
+            let first = line.trim_start().chars().next();
+            !prev.ends_with(|c: char| is_terminal(c) || is_closing(c) || c == ':')
+                && first.is_some_and(|c| c.is_lowercase())
+                && !BULLET.is_match(line.trim_start())
+        });
+        current = match current {
+            Some((cs, _)) if continues => Some((cs, le)),
+            Some(block) => {
+                blocks.push(block);
+                Some((ls, le))
+            }
+            None => Some((ls, le)),
+        };
+    }
+    blocks.extend(current);
+    blocks
+}
+
+fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
+    let mut s = skip_space(text, start, end);
+    let mut prefix = None;
+    for re in [&*BULLET, &*DATELINE] {
+        if let Some(m) = re.find(&text[s..end]) {
+            // A dateline must introduce more text, and be more than a word.
+            let rest = s + m.end();
+            if rest < end && text[rest..end].trim_start().len() > 0 {
+                let p_start = prefix.map_or(s, |(ps, _): (usize, usize)| ps);
+                prefix = Some((p_start, s + m.as_str().trim_end().len()));
+                s = skip_space(text, rest, end);
+            }
+        }
+    }
+    let chars: Vec<(usize, char)> = text[s..end].char_indices().map(|(i, c)| (s + i, c)).collect();
+    let mut sent_start = s;
+    let mut i = 0;
+    while i < chars.len() {
+        let (_, c) = chars[i];
+        if !is_terminal(c) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && is_terminal(chars[j].1) {
+            j += 1;
+        }
+        let mut k = j;
+        while k < chars.len() && is_closing(chars[k].1) {
+            k += 1;
+        }
+        let cut = chars.get(k).map_or(end, |&(o, _)| o);
+        let at_end = k >= chars.len();
+        let followed_by_space = chars.get(k).is_some_and(|&(_, c)| c.is_whitespace());
+        if at_end || !followed_by_space || !is_boundary(text, &chars, i, j, k, end) {
+            i = k.max(i + 1);
+            continue;
+        }
+        push(out, text, sent_start, cut, &mut prefix);
+        sent_start = skip_space(text, cut, end);
+        i = k;
+    }
+    push(out, text, sent_start, end, &mut prefix);
+}
+
+fn push(out: &mut Vec<Statement>, text: &str, start: usize, end: usize, prefix: &mut Option<(usize, usize)>) {
+    let trimmed = text[start..end].trim_end();
+    if trimmed.is_empty() {
+        return;
+    }
+    let start = skip_space(text, start, end);
+    out.push(Statement {
+        start,
+        end: start + text[start..end].trim().len(),
+        prefix: prefix.take(),
+    });
+}
+
+fn skip_space(text: &str, from: usize, to: usize) -> usize {
+    from + (text[from..to].len() - text[from..to].trim_start().len())
+}
+
+/// Whether the terminal run `chars[i..j]` (closed by `chars[j..k]`) ends a
+/// sentence, judging by the word before it and the text after it.
+fn is_boundary(text: &str, chars: &[(usize, char)], i: usize, j: usize, k: usize, end: usize) -> bool {
+    let next_at = chars[k..].iter().find(|(_, c)| !c.is_whitespace()).map(|&(o, _)| o);
+    let Some(next_at) = next_at else { return true };
+    let rest = &text[next_at..end];
+    let mut rest_chars = rest.chars();
+    let first = rest_chars.next().unwrap();
+    let starts_sentence = first.is_uppercase()
+        || first.is_ascii_digit()
+        || (is_opening(first) && rest_chars.next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '…'));
+    if !starts_sentence {
+        return false;
+    }
+    let next_word: &str = rest
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    // A single period after an abbreviation, an initial or an acronym.
+    if j - i == 1 && chars[i].1 == '.' {
+        let word_start = chars[..i]
+            .iter()
+            .rposition(|&(_, c)| !(c.is_alphanumeric() || c == '.' || c == '\''))
+            .map_or(0, |p| p + 1);
+        let word: String = chars[word_start..i].iter().map(|&(_, c)| c).collect();
+        if ABBREVIATIONS.contains(&word.as_str()) {
+            return false;
+        }
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        if letters == 1 && word.chars().all(|c| c.is_uppercase()) {
+            return false; // an initial: "John F. Kennedy"
+        }
+        if word.contains('.') || matches!(word.as_str(), "am" | "pm") {
+            // "U.S.", "U.N.", "a.m.": a boundary only before a sentence starter.
+            return SENTENCE_STARTERS.contains(&next_word);
+        }
+    }
+    // A quotation followed by its attribution: `“...” Peskov said.`
+    if k > j && chars[j..k].iter().any(|&(_, c)| c != ')' && c != ']') && is_attribution(rest) {
+        return false;
+    }
+    true
+}
+
+/// True when `rest` opens with a short clause naming a speaker and a speech
+/// verb before its own end: "Peskov said.", "the ministry said in a statement."
+fn is_attribution(rest: &str) -> bool {
+    let clause_end = rest.find(['.', '!', '?', '“', '"']).unwrap_or(rest.len());
+    let clause = &rest[..clause_end];
+    let words: Vec<&str> = clause
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    !words.is_empty()
+        && words.len() <= 12
+        && words.iter().take(6).any(|w| SPEECH_VERBS.contains(&w.to_lowercase().as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<&str> {
+        split_statements(s).into_iter().map(|st| &s[st.start..st.end]).collect()
+    }
+
+    #[test]
+    fn splitting_traps() {
+        let cases: &[(&str, &[&str])] = &[
+            // Abbreviations and acronyms.
+            ("The U.S. envoy met U.N. officials. Talks ended.", &["The U.S. envoy met U.N. officials.", "Talks ended."]),
+            ("He moved to the U.S. The move surprised many.", &["He moved to the U.S.", "The move surprised many."]),
+            ("Troops left the U.K. Tuesday after talks.", &["Troops left the U.K. Tuesday after talks."]),
+            ("Mr. Lavrov and Mrs. Clinton met Dr. Smith.", &["Mr. Lavrov and Mrs. Clinton met Dr. Smith."]),
+            ("Gen. Gerasimov spoke. Sen. Graham and Rep. Pelosi replied.", &["Gen. Gerasimov spoke.", "Sen. Graham and Rep. Pelosi replied."]),
+            ("The talks began Jan. 15 in St. Petersburg. They failed.", &["The talks began Jan. 15 in St. Petersburg.", "They failed."]),
+            ("John F. Kennedy met Nikita Khrushchev in 1961.", &["John F. Kennedy met Nikita Khrushchev in 1961."]),
+            // Decimals, times, ellipses.
+            ("Growth was 3.5 percent. Prices rose 1.2%.", &["Growth was 3.5 percent.", "Prices rose 1.2%."]),
+            ("The strike came at 10:30 a.m. local time.", &["The strike came at 10:30 a.m. local time."]),
+            ("He waited... and waited. Nothing came.", &["He waited... and waited.", "Nothing came."]),
+            ("It was over… Then the shelling resumed.", &["It was over…", "Then the shelling resumed."]),
+            // Quotes.
+            ("Moscow denied it, he said.” Washington disagreed.", &["Moscow denied it, he said.”", "Washington disagreed."]),
+            ("“We will not give up,” the minister said. Talks resume Monday.", &["“We will not give up,” the minister said.", "Talks resume Monday."]),
+            ("“We will respond.” Peskov said on Monday. Markets fell.", &["“We will respond.” Peskov said on Monday.", "Markets fell."]),
+            ("“…” Peskov said.", &["“…” Peskov said."]),
+            ("“Is this justice?” he asked. Nobody answered.", &["“Is this justice?” he asked.", "Nobody answered."]),
+            ("\"We are ready.\" The Kremlin then left.", &["\"We are ready.\"", "The Kremlin then left."]),
+            ("“Sanctions failed,” according to the minister. Others agree.", &["“Sanctions failed,” according to the minister.", "Others agree."]),
+            // Questions and exclamations.
+            ("Who benefits? Washington does! Ask anyone.", &["Who benefits?", "Washington does!", "Ask anyone."]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(texts(input), *want, "input: {input}");
+        }
+    }
+
+    #[test]
+    fn datelines_headlines_paragraphs_and_bullets() {
+        let article = "Russia Vetoes Syria Resolution\n\nMOSCOW (Reuters) - Russia vetoed the draft on Monday. The U.S. condemned it.\n\nDAMASCUS — Shelling resumed\nin the east overnight.\n- First point\n- Second point\nWASHINGTON, March 3 (AP) — The Pentagon said it was ready.";
+        let got = texts(article);
+        assert_eq!(
+            got,
+            [
+                "Russia Vetoes Syria Resolution",
+                "Russia vetoed the draft on Monday.",
+                "The U.S. condemned it.",
+                "Shelling resumed\nin the east overnight.",
+                "First point",
+                "Second point",
+                "The Pentagon said it was ready.",
+            ]
+        );
+        let st = split_statements(article);
+        let dateline = st[1].prefix.unwrap();
+        assert_eq!(&article[dateline.0..dateline.1], "MOSCOW (Reuters) -");
+        let dateline = st[3].prefix.unwrap();
+        assert_eq!(&article[dateline.0..dateline.1], "DAMASCUS —");
+        assert_eq!(&article[st[4].prefix.unwrap().0..st[4].prefix.unwrap().1], "-");
+        assert!(st[2].prefix.is_none());
+        assert_eq!(&article[st[6].prefix.unwrap().0..st[6].prefix.unwrap().1], "WASHINGTON, March 3 (AP) —");
+    }
+
+    #[test]
+    fn never_spans_paragraphs() {
+        let text = "First paragraph without a stop\n\nsecond paragraph in lowercase";
+        assert_eq!(texts(text), ["First paragraph without a stop", "second paragraph in lowercase"]);
+        let text = "A headline\nThe body starts here.";
+        assert_eq!(texts(text), ["A headline", "The body starts here."]);
+    }
+
+    #[test]
+    fn empty_and_whitespace() {
+        assert!(split_statements("").is_empty());
+        assert!(split_statements("  \n\n \t ").is_empty());
+        assert_eq!(texts("  Hello  "), ["Hello"]);
+    }
+
+    #[test]
+    fn spans_are_ordered_and_on_char_boundaries() {
+        let text = "Ça va? «Oui». Москва заявила. 東京 — 発表。 Done.";
+        let st = split_statements(text);
+        let mut last = 0;
+        for s in st {
+            assert!(s.start >= last && s.start < s.end && s.end <= text.len());
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            last = s.end;
+        }
+    }
+}
