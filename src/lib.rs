@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod segment;
 pub mod model;
 pub mod ngrams;
+pub mod output;
 pub mod stem;
 pub mod targets;
 pub mod tokenize;

@@ -35,6 +35,61 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Summarise a model: targets, labels, settings, fit, top n-grams.
     Inspect(InspectArgs),
+    /// Classify articles: stance toward each target and sentiment, per statement.
+    Classify(ClassifyArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputFormatArg {
+    Text,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum OutputFormatArg {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct ClassifyArgs {
+    /// Model file (default: the model shipped in models/default.json).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Text files (one article each), directories (their .txt files, sorted) or - for stdin.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// text: a file is one article; jsonl: one {"id", "text", ...} object per line.
+    #[arg(long, value_enum, default_value = "text")]
+    input_format: InputFormatArg,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    format: Option<OutputFormatArg>,
+    /// Show the K n-grams that pushed each decision most.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    explain: usize,
+    /// JSON alias file overriding the model's target aliases.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Replace invalid UTF-8 instead of reporting it as an error.
+    #[arg(long)]
+    lossy: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Colour in the table format.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -154,6 +209,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd_train(args),
         Command::Evaluate(args) => cmd_evaluate(args),
         Command::Inspect(args) => cmd_inspect(args),
+        Command::Classify(args) => cmd_classify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -437,6 +493,105 @@ fn write_report(out: &mut impl Write, task: Task, r: &Report, skipped: usize) ->
             write!(out, " {n:>9}")?;
         }
         writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The default model, built into the binary.
+const DEFAULT_MODEL: &[u8] = include_bytes!("../models/default.json");
+const DEFAULT_MODEL_NAME: &str = "models/default.json (built in)";
+
+fn load_model(path: Option<&Path>) -> Result<(Model, String)> {
+    match path {
+        Some(p) => Ok((Model::load(p)?, p.display().to_string())),
+        None => Ok((
+            Model::from_json(Path::new(DEFAULT_MODEL_NAME), DEFAULT_MODEL)?,
+            DEFAULT_MODEL_NAME.to_string(),
+        )),
+    }
+}
+
+fn cmd_classify(args: ClassifyArgs) -> Result<()> {
+    use rayon::prelude::*;
+    use stance::articles::{Article, ArticleReader, InputFormat};
+    use stance::classify::{ArticleClassifier, CorpusSummary};
+    use stance::ngrams::TermExtractor;
+    use stance::output::{Format, ResultWriter};
+
+    let (model, model_name) = load_model(args.model.as_deref())?;
+    let targets = match &args.targets {
+        Some(p) => Some(read_targets_file(p)?),
+        None => None,
+    };
+    let classifier = ArticleClassifier::new(&model, targets.as_deref(), args.explain)?;
+    let stdout_tty = std::io::stdout().is_terminal();
+    let format = match args.format.unwrap_or(if stdout_tty { OutputFormatArg::Table } else { OutputFormatArg::Jsonl }) {
+        OutputFormatArg::Table => Format::Table,
+        OutputFormatArg::Jsonl => Format::Jsonl,
+        OutputFormatArg::Json => Format::Json,
+        OutputFormatArg::Csv => Format::Csv,
+        OutputFormatArg::Html => Format::Html,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let input_format = match args.input_format {
+        InputFormatArg::Text => InputFormat::Text,
+        InputFormatArg::Jsonl => InputFormat::Jsonl,
+    };
+    let reader = ArticleReader::new(&args.paths, input_format, args.lossy);
+    let stdout = std::io::stdout();
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let names: Vec<String> = classifier.target_names().iter().map(|s| s.to_string()).collect();
+    let mut writer = ResultWriter::new(out, format, names.clone(), color);
+    let description = format!(
+        "model {model_name}: stance toward {}; sentiment {}",
+        if names.is_empty() { "no target".to_string() } else { names.join(", ") },
+        if model.sentiment.is_some() { "yes" } else { "no" }
+    );
+    writer.begin(&description)?;
+    let mut corpus = CorpusSummary::default();
+    let mut failures = 0usize;
+    // Read a batch, classify it in parallel, write it in input order.
+    const BATCH_ARTICLES: usize = 256;
+    const BATCH_BYTES: usize = 8 << 20;
+    let mut reader = reader.peekable();
+    while reader.peek().is_some() {
+        let mut batch: Vec<Article> = Vec::new();
+        let mut bytes = 0;
+        while batch.len() < BATCH_ARTICLES && bytes < BATCH_BYTES {
+            match reader.next() {
+                Some(Ok(article)) => {
+                    bytes += article.text.len();
+                    batch.push(article);
+                }
+                Some(Err(e)) => {
+                    eprintln!("stance: error: {e}");
+                    failures += 1;
+                }
+                None => break,
+            }
+        }
+        let results: Vec<_> = pool.install(|| {
+            batch
+                .par_iter()
+                .map_init(TermExtractor::default, |ex, a| classifier.classify(ex, &a.id, &a.text))
+                .collect()
+        });
+        for (article, result) in batch.iter().zip(&results) {
+            writer.article(article, result)?;
+            corpus.add(result);
+        }
+    }
+    writer.finish(&corpus)?;
+    if failures > 0 {
+        bail!("{failures} input(s) could not be read (see the messages above)");
     }
     Ok(())
 }

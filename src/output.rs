@@ -1,0 +1,414 @@
+//! Output formats for classified articles.
+//!
+//! Results are written article by article as they are produced, so memory
+//! stays bounded whatever the input size: `jsonl` (one line per statement,
+//! nothing else, for downstream joins), `json` (one document, streamed),
+//! `csv` (one row per statement and target), `table` (for a person at a
+//! terminal, coloured when asked) and `html` (a self-contained report).
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::articles::Article;
+use crate::classify::{ArticleResult, CorpusSummary, Decision, StatementResult};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Jsonl,
+    Json,
+    Csv,
+    Html,
+}
+
+/// Writes classified articles in one format.
+pub struct ResultWriter<W: Write> {
+    out: W,
+    format: Format,
+    color: bool,
+    targets: Vec<String>,
+    articles_written: usize,
+}
+
+impl<W: Write> ResultWriter<W> {
+    /// A writer for results over `targets`; `color` applies to `table`.
+    pub fn new(out: W, format: Format, targets: Vec<String>, color: bool) -> Self {
+        ResultWriter {
+            out,
+            format,
+            color,
+            targets,
+            articles_written: 0,
+        }
+    }
+
+    /// Writes what comes before the first article.
+    pub fn begin(&mut self, model_description: &str) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => {
+                write!(self.out, "{{\"model\":{},\"articles\":[", json!(model_description))
+            }
+            Format::Csv => {
+                let mut header = vec![
+                    "article", "index", "start", "end", "target", "mentioned", "mentions", "stance",
+                    "p_favor", "p_against", "p_none", "sentiment", "p_positive", "p_negative",
+                    "p_neutral", "text",
+                ]
+                .join(",");
+                header.push('\n');
+                self.out.write_all(header.as_bytes())
+            }
+            Format::Html => self.out.write_all(html_head(model_description, &self.targets).as_bytes()),
+            Format::Table | Format::Jsonl => Ok(()),
+        }
+    }
+
+    /// Writes one article's results.
+    pub fn article(&mut self, article: &Article, result: &ArticleResult) -> std::io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                let meta = (!article.meta.is_empty()).then_some(&article.meta);
+                for statement in &result.statements {
+                    let line = StatementLine {
+                        article: &result.id,
+                        meta,
+                        statement,
+                    };
+                    serde_json::to_writer(&mut self.out, &line)?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            Format::Json => {
+                if self.articles_written > 0 {
+                    self.out.write_all(b",")?;
+                }
+                let doc = ArticleDoc {
+                    id: &result.id,
+                    meta: (!article.meta.is_empty()).then_some(&article.meta),
+                    statements: &result.statements,
+                    summary: &result.summary,
+                };
+                serde_json::to_writer(&mut self.out, &doc)?;
+            }
+            Format::Csv => self.csv_rows(result)?,
+            Format::Table => self.table(result)?,
+            Format::Html => {
+                let html = html_article(article, result, &self.targets);
+                self.out.write_all(html.as_bytes())?;
+            }
+        }
+        self.articles_written += 1;
+        Ok(())
+    }
+
+    /// Writes what comes after the last article, and flushes.
+    pub fn finish(&mut self, corpus: &CorpusSummary) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => {
+                write!(self.out, "],\"corpus\":{}}}\n", json!(corpus))?;
+            }
+            Format::Table => {
+                writeln!(self.out, "corpus: {} articles, {} statements", corpus.articles, corpus.statements)?;
+                for t in &corpus.targets {
+                    writeln!(
+                        self.out,
+                        "  {}: mentioned in {} articles ({} statements: {} favor, {} against, {} none); mean article net stance {:+.2}",
+                        t.target, t.articles_mentioning, t.statements_mentioning, t.favor, t.against, t.none, t.mean_article_net_stance
+                    )?;
+                }
+            }
+            Format::Html => self.out.write_all(html_tail(corpus).as_bytes())?,
+            Format::Jsonl | Format::Csv => {}
+        }
+        self.out.flush()
+    }
+
+    fn csv_rows(&mut self, result: &ArticleResult) -> std::io::Result<()> {
+        let p = |d: &Decision, label: &str| -> String {
+            d.probabilities
+                .as_ref()
+                .and_then(|m| m.get(label))
+                .map_or(String::new(), |v| format!("{v:.4}"))
+        };
+        for st in &result.statements {
+            let rows: Vec<Option<&crate::classify::TargetStance>> = if st.targets.is_empty() {
+                vec![None]
+            } else {
+                st.targets.iter().map(Some).collect()
+            };
+            for t in rows {
+                let fields: Vec<String> = vec![
+                    result.id.clone(),
+                    st.index.to_string(),
+                    st.start.to_string(),
+                    st.end.to_string(),
+                    t.map_or(String::new(), |t| t.target.clone()),
+                    t.map_or(String::new(), |t| t.mentioned.to_string()),
+                    t.map_or(String::new(), |t| {
+                        t.mentions.iter().map(|m| m.alias.as_str()).collect::<Vec<_>>().join("|")
+                    }),
+                    t.map_or(String::new(), |t| t.stance.label.clone()),
+                    t.map_or(String::new(), |t| p(&t.stance, "favor")),
+                    t.map_or(String::new(), |t| p(&t.stance, "against")),
+                    t.map_or(String::new(), |t| p(&t.stance, "none")),
+                    st.sentiment.label.clone(),
+                    p(&st.sentiment, "positive"),
+                    p(&st.sentiment, "negative"),
+                    p(&st.sentiment, "neutral"),
+                    st.text.clone(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(self.out, "{}", line.join(","))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn paint(&self, label: &str, text: &str) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match label {
+            "favor" | "positive" => "32",
+            "against" | "negative" => "31",
+            _ => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+
+    fn table(&mut self, result: &ArticleResult) -> std::io::Result<()> {
+        let heading = format!("== {} ({} statements)", result.id, result.statements.len());
+        let heading = if self.color { format!("\x1b[1m{heading}\x1b[0m") } else { heading };
+        writeln!(self.out, "{heading}")?;
+        if result.statements.is_empty() {
+            writeln!(self.out, "   no statements (empty or whitespace-only article)\n")?;
+            return Ok(());
+        }
+        let width = 16;
+        let mut header = format!("{:>4}  ", "#");
+        for t in &self.targets {
+            header.push_str(&format!("{:<width$}", truncate(t, width - 2)));
+        }
+        header.push_str(&format!("{:<15}statement", "sentiment"));
+        writeln!(self.out, "{header}")?;
+        for st in &result.statements {
+            let mut line = format!("{:>4}  ", st.index);
+            for t in &st.targets {
+                let cell = if t.mentioned {
+                    format!("{} {:.2}", t.stance.label, t.stance.confidence)
+                } else {
+                    "-".to_string()
+                };
+                let padded = format!("{cell:<width$}");
+                line.push_str(&self.paint(if t.mentioned { &t.stance.label } else { "none" }, &padded));
+            }
+            let sent = format!("{:<15}", format!("{} {:.2}", st.sentiment.label, st.sentiment.confidence));
+            line.push_str(&self.paint(&st.sentiment.label, &sent));
+            line.push_str(&truncate(&st.text.replace('\n', " "), 100));
+            writeln!(self.out, "{line}")?;
+            for t in &st.targets {
+                if !t.stance.evidence.is_empty() {
+                    let ev: Vec<String> =
+                        t.stance.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
+                    writeln!(self.out, "{:>6}{} {}: {}", "", t.target, t.stance.label, ev.join(", "))?;
+                }
+            }
+            if !st.sentiment.evidence.is_empty() {
+                let ev: Vec<String> =
+                    st.sentiment.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
+                writeln!(self.out, "{:>6}sentiment {}: {}", "", st.sentiment.label, ev.join(", "))?;
+            }
+        }
+        for s in &result.summary {
+            writeln!(
+                self.out,
+                "   {}: {} statements mention it: {} favor, {} against, {} none; net stance {:+.2}",
+                s.target, s.mentioning, s.favor, s.against, s.none, s.net_stance
+            )?;
+        }
+        writeln!(self.out)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A `jsonl` line: the statement with its article's id and metadata.
+#[derive(Serialize)]
+struct StatementLine<'a> {
+    article: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Map<String, Value>>,
+    #[serde(flatten)]
+    statement: &'a StatementResult,
+}
+
+/// An article in the `json` document.
+#[derive(Serialize)]
+struct ArticleDoc<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Map<String, Value>>,
+    statements: &'a [StatementResult],
+    summary: &'a [crate::classify::TargetSummary],
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const HTML_STYLE: &str = r#"
+body{font:15px/1.55 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2327;background:#f6f7f7}
+header{background:#1d2327;color:#fff;padding:14px 24px}
+header h1{margin:0;font-size:20px}
+header p{margin:4px 0 0;color:#c3c4c7;font-size:13px}
+main{max-width:980px;margin:0 auto;padding:16px 24px}
+.controls,.legend{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin:8px 0}
+.key{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:middle;margin-right:4px}
+article{background:#fff;border:1px solid #dcdcde;border-radius:6px;padding:14px 18px;margin:16px 0}
+article h2{font-size:16px;margin:0 0 8px}
+.text{white-space:pre-wrap}
+.st{border-radius:3px;padding:1px 0}
+.st sup{font-size:10px;color:#50575e;margin-left:2px}
+.favor{background:#c6efce}.against{background:#ffc7ce}.none{background:#eef0f2}
+.key.favor{background:#8fd19e}.key.against{background:#f28b96}.key.none{background:#d0d4d8}
+.bars{display:grid;grid-template-columns:160px 1fr 130px;gap:4px 10px;align-items:center;font-size:13px;margin:6px 0 10px}
+.bar{display:flex;height:14px;border-radius:3px;overflow:hidden;background:#eef0f2}
+.bar span{display:block;height:100%}
+.bar .favor{background:#8fd19e}.bar .against{background:#f28b96}.bar .none{background:#d0d4d8}
+table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid #dcdcde;text-align:left}
+"#;
+
+fn html_head(model: &str, targets: &[String]) -> String {
+    let options: String = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("<option value=\"{i}\">{}</option>", escape(t)))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>stance report</title><style>{HTML_STYLE}</style></head><body>\n<header><h1>stance report</h1><p>{}</p></header><main>\n<div class=\"controls\"><label>Highlight stance toward <select id=\"target\">{options}</select></label> <span id=\"statement-count\"></span></div>\n<div class=\"legend\"><span><span class=\"key favor\"></span>favor</span><span><span class=\"key against\"></span>against</span><span><span class=\"key none\"></span>none / not mentioned</span><span>Hover a statement for every probability.</span></div>\n",
+        escape(model)
+    )
+}
+
+fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -> String {
+    let mut out = format!(
+        "<article data-statements=\"{}\"><h2>{}</h2>\n<div class=\"bars\">",
+        result.statements.len(),
+        escape(&result.id)
+    );
+    for s in &result.summary {
+        let n = s.mentioning.max(1) as f32;
+        out.push_str(&format!(
+            "<div>{}</div><div class=\"bar\" title=\"{} favor, {} against, {} none\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} mentions, net {:+.2}</div>",
+            escape(&s.target),
+            s.favor,
+            s.against,
+            s.none,
+            100.0 * s.favor as f32 / n,
+            100.0 * s.against as f32 / n,
+            100.0 * s.none as f32 / n,
+            s.mentioning,
+            s.net_stance
+        ));
+    }
+    out.push_str("</div>\n<div class=\"text\">");
+    if result.statements.is_empty() {
+        out.push_str("<em>No statements (empty or whitespace-only article).</em>");
+    }
+    let text = &article.text;
+    let mut pos = 0;
+    for st in &result.statements {
+        out.push_str(&escape(&text[pos.min(st.start)..st.start]));
+        let stances: Vec<String> = st
+            .targets
+            .iter()
+            .map(|t| if t.mentioned { t.stance.label.clone() } else { "none".into() })
+            .collect();
+        let mut title = String::new();
+        for t in &st.targets {
+            match &t.stance.probabilities {
+                Some(p) => {
+                    let probs: Vec<String> = p.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
+                    title.push_str(&format!("{}: {} ({})\n", t.target, t.stance.label, probs.join(", ")));
+                }
+                None => title.push_str(&format!("{}: not mentioned\n", t.target)),
+            }
+        }
+        title.push_str(&format!("sentiment: {} {:.2}", st.sentiment.label, st.sentiment.confidence));
+        let first = stances.first().cloned().unwrap_or_else(|| "none".into());
+        let conf = st
+            .targets
+            .first()
+            .filter(|t| t.mentioned)
+            .map(|t| format!("<sup>{:.2}</sup>", t.stance.confidence))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<span class=\"st {first}\" data-stances=\"{}\" data-confidences=\"{}\" title=\"{}\">{}{conf}</span>",
+            stances.join(" "),
+            st.targets
+                .iter()
+                .map(|t| if t.mentioned { format!("{:.2}", t.stance.confidence) } else { String::new() })
+                .collect::<Vec<_>>()
+                .join(" "),
+            escape(&title),
+            escape(&text[st.start..st.end])
+        ));
+        pos = st.end;
+    }
+    out.push_str(&escape(&text[pos.min(text.len())..]));
+    out.push_str("</div></article>\n");
+    let _ = targets;
+    out
+}
+
+fn html_tail(corpus: &CorpusSummary) -> String {
+    let rows: String = corpus
+        .targets
+        .iter()
+        .map(|t| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:+.2}</td></tr>",
+                escape(&t.target),
+                t.articles_mentioning,
+                t.statements_mentioning,
+                t.favor,
+                t.against,
+                t.none,
+                t.mean_article_net_stance
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th></tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
+        corpus.articles, corpus.statements
+    )
+}
