@@ -155,32 +155,13 @@ impl<'m> ArticleClassifier<'m> {
                 let targets = self
                     .targets
                     .iter()
-                    .map(|(spec, finder, classifier)| {
-                        let mentions: Vec<Mention> = finder
-                            .find(body)
-                            .into_iter()
-                            .map(|m| Mention {
-                                start: m.start + st.start,
-                                end: m.end + st.start,
-                                ..m
-                            })
-                            .collect();
-                        let stance = if mentions.is_empty() {
-                            Decision {
-                                label: "none".into(),
-                                confidence: 1.0,
-                                probabilities: None,
-                                evidence: Vec::new(),
-                            }
-                        } else {
-                            self.decide(classifier, extractor, body, Some(spec))
-                        };
-                        TargetStance {
-                            target: spec.name.clone(),
-                            mentioned: !mentions.is_empty(),
-                            mentions,
-                            stance,
+                    .map(|target| {
+                        let mut stance = self.target_stance(extractor, body, target);
+                        for m in &mut stance.mentions {
+                            m.start += st.start;
+                            m.end += st.start;
                         }
+                        stance
                     })
                     .collect();
                 let sentiment = match self.sentiment {
@@ -213,6 +194,54 @@ impl<'m> ArticleClassifier<'m> {
             statements,
             summary,
         }
+    }
+
+    /// The stance of one statement toward one of the classifier's targets:
+    /// `none` by rule when the statement does not mention it.
+    fn target_stance(
+        &self,
+        extractor: &mut TermExtractor,
+        statement: &str,
+        (spec, finder, classifier): &(TargetSpec, MentionFinder, &TextClassifier),
+    ) -> TargetStance {
+        let mentions = finder.find(statement);
+        let stance = if mentions.is_empty() {
+            Decision {
+                label: "none".into(),
+                confidence: 1.0,
+                probabilities: None,
+                evidence: Vec::new(),
+            }
+        } else {
+            self.decide(classifier, extractor, statement, Some(spec))
+        };
+        TargetStance {
+            target: spec.name.clone(),
+            mentioned: !mentions.is_empty(),
+            mentions,
+            stance,
+        }
+    }
+
+    /// The stance of a single statement toward the target named `target`
+    /// (mentions offsets relative to the statement), as `classify` decides it.
+    pub fn statement_stance(
+        &self,
+        extractor: &mut TermExtractor,
+        statement: &str,
+        target: &str,
+    ) -> Result<TargetStance> {
+        let entry = self
+            .targets
+            .iter()
+            .find(|(spec, _, _)| same_target(&spec.name, target))
+            .ok_or_else(|| {
+                Error::Settings(format!(
+                    "no target \"{target}\" in this classifier (it has: {})",
+                    self.target_names().join(", ")
+                ))
+            })?;
+        Ok(self.target_stance(extractor, statement, entry))
     }
 
     fn decide(

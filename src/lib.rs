@@ -24,6 +24,7 @@
 //! ```
 
 pub mod articles;
+pub mod check;
 pub mod classify;
 pub mod data;
 pub mod error;

@@ -37,6 +37,23 @@ enum Command {
     Inspect(InspectArgs),
     /// Classify articles: stance toward each target and sentiment, per statement.
     Classify(ClassifyArgs),
+    /// Run the challenge suite: accuracy per phenomenon, and every failure.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Model file (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Challenge suite (JSONL with id, text, target, stance, phenomenon).
+    #[arg(long, default_value = "tests/challenge.jsonl")]
+    suite: PathBuf,
+    /// JSON object of minimum accuracy per phenomenon; exit 1 if any is missed.
+    #[arg(long, value_name = "FILE")]
+    floors: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -210,6 +227,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => cmd_evaluate(args),
         Command::Inspect(args) => cmd_inspect(args),
         Command::Classify(args) => cmd_classify(args),
+        Command::Check(args) => cmd_check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -592,6 +610,51 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
     writer.finish(&corpus)?;
     if failures > 0 {
         bail!("{failures} input(s) could not be read (see the messages above)");
+    }
+    Ok(())
+}
+
+fn cmd_check(args: CheckArgs) -> Result<()> {
+    use stance::check::{below_floors, read_suite, run_check};
+    use stance::classify::ArticleClassifier;
+
+    let (model, model_name) = load_model(args.model.as_deref())?;
+    let classifier = ArticleClassifier::new(&model, None, 0)?;
+    let items = read_suite(&args.suite)?;
+    let report = run_check(&classifier, &items)?;
+    let floors: std::collections::BTreeMap<String, f64> = match &args.floors {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{}: expected {{\"phenomenon\": floor, ...}}", path.display()))?
+        }
+        None => Default::default(),
+    };
+    let below = below_floors(&report, &floors)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == ReportFormat::Json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        writeln!(out, "{model_name} on {}: {}/{} correct ({:.1}%)", args.suite.display(), report.correct, report.n, 100.0 * report.accuracy)?;
+        writeln!(out, "  {:<26} {:>4} {:>8} {:>7}", "phenomenon", "n", "accuracy", "floor")?;
+        for p in &report.phenomena {
+            let floor = floors.get(&p.phenomenon).map_or("-".to_string(), |f| format!("{f:.2}"));
+            writeln!(out, "  {:<26} {:>4} {:>8.3} {:>7}", p.phenomenon, p.n, p.accuracy, floor)?;
+        }
+        if !report.failures.is_empty() {
+            writeln!(out, "\nfailures:")?;
+            for f in &report.failures {
+                writeln!(
+                    out,
+                    "  {} [{}] {}: expected {}, got {} ({:.2})\n      {}",
+                    f.id, f.phenomenon, f.target, f.expected, f.predicted, f.confidence, f.text
+                )?;
+            }
+        }
+    }
+    if !below.is_empty() {
+        let list: Vec<String> = below.iter().map(|(p, a, f)| format!("{p} {a:.3} < {f:.3}")).collect();
+        bail!("below the floor: {}", list.join(", "));
     }
     Ok(())
 }
