@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::classify::ArticleClassifier;
 use crate::data::{Example, Task};
 use crate::error::Result;
 use crate::metrics::Report;
@@ -30,8 +31,15 @@ pub struct Evaluation {
 }
 
 /// Scores `model` on `examples`, for every task the model was trained for.
-pub fn evaluate(model: &Model, examples: &[Example]) -> Result<Evaluation> {
+/// With `mention_gate`, stance is decided as `classify` decides it: a row
+/// whose text does not mention its target (by the model's aliases) is `none`.
+pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Result<Evaluation> {
     let mut extractor = TermExtractor::default();
+    let gate = if mention_gate {
+        Some(ArticleClassifier::new(model, None, 0)?)
+    } else {
+        None
+    };
     let mut evaluation = Evaluation {
         rows: examples.len(),
         skipped: BTreeMap::new(),
@@ -47,7 +55,17 @@ pub fn evaluate(model: &Model, examples: &[Example]) -> Result<Evaluation> {
                 continue;
             };
             let predicted = match task {
-                Task::Stance => model.predict_stance(&mut extractor, &e.text, &e.target)?,
+                Task::Stance => match &gate {
+                    Some(g) => {
+                        let s = g.statement_stance(&mut extractor, &e.text, &e.target)?;
+                        crate::model::Prediction {
+                            label: s.stance.label,
+                            confidence: s.stance.confidence,
+                            probabilities: Vec::new(),
+                        }
+                    }
+                    None => model.predict_stance(&mut extractor, &e.text, &e.target)?,
+                },
                 Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text)?,
             };
             pairs.push((gold, predicted.label));

@@ -201,14 +201,18 @@ struct TrainArgs {
 
 #[derive(clap::Args)]
 struct EvaluateArgs {
-    /// Model file.
+    /// Model file (default: the shipped model).
     #[arg(long)]
-    model: PathBuf,
+    model: Option<PathBuf>,
     /// Labeled file (JSONL, or CSV by extension).
     #[arg(long)]
     data: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
+    /// Decide stance as classify does: a row whose text does not mention its
+    /// target (by the model's aliases) is "none" without asking the classifier.
+    #[arg(long)]
+    mention_gate: bool,
 }
 
 #[derive(clap::Args)]
@@ -353,7 +357,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
     let evaluation = if held_out.is_empty() {
         None
     } else {
-        let evaluation = evaluate(&model, &held_out)?;
+        let evaluation = evaluate(&model, &held_out, false)?;
         model.training.held_out_rows = held_out.len();
         for (task, report) in [("stance", &evaluation.stance), ("sentiment", &evaluation.sentiment)] {
             if let Some(r) = report {
@@ -451,16 +455,16 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 }
 
 fn cmd_evaluate(args: EvaluateArgs) -> Result<()> {
-    let model = Model::load(&args.model)?;
+    let (model, model_name) = load_model(args.model.as_deref())?;
     let dataset = read_dataset(&args.data)?;
-    let evaluation = evaluate(&model, &dataset.examples)
+    let evaluation = evaluate(&model, &dataset.examples, args.mention_gate)
         .with_context(|| format!("evaluating on {}", args.data.display()))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&evaluation)?)?,
         ReportFormat::Table => {
-            writeln!(out, "{} on {} ({} rows)", args.model.display(), args.data.display(), evaluation.rows)?;
+            writeln!(out, "{model_name} on {} ({} rows)", args.data.display(), evaluation.rows)?;
             write_evaluation(&mut out, &evaluation)?;
         }
     }

@@ -121,6 +121,7 @@ mod tests {
             ("A bridge in Washington state and George Washington University", &[]),
             ("The United States' allies", &["United States"]),
             ("America's allies and Washington’s plan", &["America's", "Washington’s"]),
+            ("Americas allies (apostrophe lost in export)", &["Americas"]),
         ];
         for (text, want) in cases {
             assert_eq!(aliases(text), *want, "{text}");

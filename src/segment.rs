@@ -49,8 +49,10 @@ const SPEECH_VERBS: &[&str] = &[
 ];
 
 static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    // PLACE[/PLACE][, Region][, Month Day][ (Source)] followed by a dash that
+    // stands apart ("MOSCOW (Reuters) -", "DAMASCUS —"), never "US-led".
     Regex::new(
-        r"^[A-Z][A-Z'.\-]+(?:[ /,]{1,2}[A-Z][A-Z'.\-]+)*(?:,? (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}))?(?: ?\([A-Za-z][A-Za-z .&/]*\))? ?(?:—|–|--|-) ?",
+        r"^[A-Z][A-Z'.]*[A-Z.](?:[ /-][A-Z][A-Z'.]*[A-Z.])*(?:, [A-Z][a-z]+)?(?:,? (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8}))?(?: ?\([A-Za-z][A-Za-z .&/]*\))?(?: ?[—–] ?| -{1,2} )",
     )
     .unwrap()
 });
@@ -121,11 +123,15 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
 fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
     let mut s = skip_space(text, start, end);
     let mut prefix = None;
-    for re in [&*BULLET, &*DATELINE] {
+    for (re, is_dateline) in [(&*BULLET, false), (&*DATELINE, true)] {
         if let Some(m) = re.find(&text[s..end]) {
-            // A dateline must introduce more text, and be more than a word.
+            // It must introduce more text; a dateline introduces a sentence.
             let rest = s + m.end();
-            if rest < end && text[rest..end].trim_start().len() > 0 {
+            let next = text[rest..end].trim_start().chars().next();
+            let introduces = next.is_some_and(|c| {
+                !is_dateline || c.is_uppercase() || c.is_ascii_digit() || is_opening(c)
+            });
+            if introduces {
                 let p_start = prefix.map_or(s, |(ps, _): (usize, usize)| ps);
                 prefix = Some((p_start, s + m.as_str().trim_end().len()));
                 s = skip_space(text, rest, end);
@@ -272,6 +278,9 @@ mod tests {
             ("“Sanctions failed,” according to the minister. Others agree.", &["“Sanctions failed,” according to the minister.", "Others agree."]),
             // Questions and exclamations.
             ("Who benefits? Washington does! Ask anyone.", &["Who benefits?", "Washington does!", "Ask anyone."]),
+            // Not datelines.
+            ("US-led strikes hit the town.", &["US-led strikes hit the town."]),
+            ("NATO - the alliance - met.", &["NATO - the alliance - met."]),
         ];
         for (input, want) in cases {
             assert_eq!(texts(input), *want, "input: {input}");

@@ -69,11 +69,18 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
 }
 
 /// True when `tokens` start with `phrase` (normalised token texts); a
-/// possessive `'s` on a token is ignored, so `Russia's` matches `Russia`.
+/// possessive `'s` (or a bare `s` after a word of four or more letters) on
+/// the last token is ignored, so `Russia's` and `Russias` match `Russia`.
 pub fn phrase_matches(phrase: &[String], tokens: &[crate::tokenize::Token]) -> bool {
     phrase.len() <= tokens.len()
-        && phrase.iter().zip(tokens).all(|(p, t)| {
-            t.kind != TokenKind::Boundary && *p == t.text.strip_suffix("'s").unwrap_or(&t.text)
+        && phrase.iter().zip(tokens).enumerate().all(|(i, (p, t))| {
+            let word = t.text.strip_suffix("'s").unwrap_or(&t.text);
+            // Scraped text often loses the apostrophe: "Russias", "Putins".
+            let bare_possessive = i + 1 == phrase.len()
+                && p.len() >= 4
+                && p.chars().all(char::is_alphabetic)
+                && word.strip_suffix('s') == Some(p.as_str());
+            t.kind != TokenKind::Boundary && (*p == word || bare_possessive)
         })
 }
 
