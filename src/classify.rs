@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::articles::Article;
 use crate::error::{Error, Result};
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
@@ -143,6 +144,17 @@ impl<'m> ArticleClassifier<'m> {
     /// The model in use.
     pub fn model(&self) -> &Model {
         self.model
+    }
+
+    /// Classifies articles in parallel on the current rayon pool, each
+    /// worker with its own stem cache; results come in input order and do not
+    /// depend on the number of threads.
+    pub fn classify_all(&self, articles: &[Article]) -> Vec<ArticleResult> {
+        use rayon::prelude::*;
+        articles
+            .par_iter()
+            .map_init(TermExtractor::default, |ex, a| self.classify(ex, &a.id, &a.text))
+            .collect()
     }
 
     /// Classifies one article.

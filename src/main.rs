@@ -39,6 +39,28 @@ enum Command {
     Classify(ClassifyArgs),
     /// Run the challenge suite: accuracy per phenomenon, and every failure.
     Check(CheckArgs),
+    /// Measure classification throughput on an input file.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Model file (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Articles to classify (loaded into memory before timing).
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    input_format: InputFormatArg,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Timed repetitions after one untimed warm-up run.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
 }
 
 #[derive(clap::Args)]
@@ -213,6 +235,12 @@ struct EvaluateArgs {
     /// target (by the model's aliases) is "none" without asking the classifier.
     #[arg(long)]
     mention_gate: bool,
+    /// Only rows whose split is this (e.g. test).
+    #[arg(long, value_name = "NAME")]
+    split: Option<String>,
+    /// Only rows about this target (case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -232,6 +260,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cmd_inspect(args),
         Command::Classify(args) => cmd_classify(args),
         Command::Check(args) => cmd_check(args),
+        Command::Bench(args) => cmd_bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -457,7 +486,20 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 fn cmd_evaluate(args: EvaluateArgs) -> Result<()> {
     let (model, model_name) = load_model(args.model.as_deref())?;
     let dataset = read_dataset(&args.data)?;
-    let evaluation = evaluate(&model, &dataset.examples, args.mention_gate)
+    let read = dataset.examples.len();
+    let rows: Vec<Example> = dataset
+        .examples
+        .into_iter()
+        .filter(|e| args.split.as_ref().is_none_or(|s| e.split.as_ref() == Some(s)))
+        .filter(|e| args.target.as_ref().is_none_or(|t| stance::targets::same_target(t, &e.target)))
+        .collect();
+    if rows.is_empty() {
+        bail!("{}: no rows left after --split/--target ({read} read)", args.data.display());
+    }
+    if rows.len() < read {
+        eprintln!("stance: evaluating {} of {read} rows (--split/--target)", rows.len());
+    }
+    let evaluation = evaluate(&model, &rows, args.mention_gate)
         .with_context(|| format!("evaluating on {}", args.data.display()))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -534,10 +576,8 @@ fn load_model(path: Option<&Path>) -> Result<(Model, String)> {
 }
 
 fn cmd_classify(args: ClassifyArgs) -> Result<()> {
-    use rayon::prelude::*;
     use stance::articles::{Article, ArticleReader, InputFormat};
     use stance::classify::{ArticleClassifier, CorpusSummary};
-    use stance::ngrams::TermExtractor;
     use stance::output::{Format, ResultWriter};
 
     let (model, model_name) = load_model(args.model.as_deref())?;
@@ -600,12 +640,7 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
                 None => break,
             }
         }
-        let results: Vec<_> = pool.install(|| {
-            batch
-                .par_iter()
-                .map_init(TermExtractor::default, |ex, a| classifier.classify(ex, &a.id, &a.text))
-                .collect()
-        });
+        let results = pool.install(|| classifier.classify_all(&batch));
         for (article, result) in batch.iter().zip(&results) {
             writer.article(article, result)?;
             corpus.add(result);
@@ -616,6 +651,93 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
         bail!("{failures} input(s) could not be read (see the messages above)");
     }
     Ok(())
+}
+
+fn cmd_bench(args: BenchArgs) -> Result<()> {
+    use stance::articles::{ArticleReader, InputFormat};
+    use stance::classify::ArticleClassifier;
+    use stance::output::{Format, ResultWriter};
+
+    if args.repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let (model, model_name) = load_model(args.model.as_deref())?;
+    let classifier = ArticleClassifier::new(&model, None, 0)?;
+    let format = match args.input_format {
+        InputFormatArg::Text => InputFormat::Text,
+        InputFormatArg::Jsonl => InputFormat::Jsonl,
+    };
+    let articles = ArticleReader::new(std::slice::from_ref(&args.input), format, false)
+        .collect::<stance::Result<Vec<_>>>()?;
+    let bytes: usize = articles.iter().map(|a| a.text.len()).sum();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let threads = pool.current_num_threads();
+    let names: Vec<String> = classifier.target_names().iter().map(|s| s.to_string()).collect();
+    // One pass: classify in batches and serialise JSONL into a sink, as classify does.
+    let run = || -> Result<usize> {
+        let mut writer = ResultWriter::new(std::io::sink(), Format::Jsonl, names.clone(), false);
+        let mut sentences = 0;
+        for batch in articles.chunks(256) {
+            let results = pool.install(|| classifier.classify_all(batch));
+            for (article, result) in batch.iter().zip(&results) {
+                sentences += result.statements.len();
+                writer.article(article, result)?;
+            }
+        }
+        Ok(sentences)
+    };
+    run()?;
+    let started = Instant::now();
+    let mut sentences = 0;
+    for _ in 0..args.repeat {
+        sentences += run()?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let total_bytes = bytes * args.repeat;
+    let report = serde_json::json!({
+        "model": model_name,
+        "input": args.input.display().to_string(),
+        "articles": articles.len() * args.repeat,
+        "sentences": sentences,
+        "bytes": total_bytes,
+        "seconds": seconds,
+        "sentences_per_sec": sentences as f64 / seconds,
+        "mb_per_sec": total_bytes as f64 / 1e6 / seconds,
+        "threads": threads,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.format == ReportFormat::Json {
+        writeln!(out, "{report}")?;
+    } else {
+        writeln!(
+            out,
+            "{} sentences, {:.1} MB in {seconds:.3} s ({} repeats, {threads} threads): {:.0} sentences/s, {:.2} MB/s, peak RSS {:.1} MB",
+            sentences,
+            total_bytes as f64 / 1e6,
+            args.repeat,
+            sentences as f64 / seconds,
+            total_bytes as f64 / 1e6 / seconds,
+            peak_rss_mb()
+        )?;
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process in MB (Linux), 0 where unknown.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn cmd_check(args: CheckArgs) -> Result<()> {
