@@ -219,6 +219,10 @@ struct TrainArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
+    /// Fit and report stance only on rows that mention their target (by its
+    /// aliases), as classify only asks about mentioned targets.
+    #[arg(long)]
+    mention_gate: bool,
 }
 
 #[derive(clap::Args)]
@@ -341,6 +345,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         cv_folds: args.cv,
         alpha_grid: args.alpha_grid.clone(),
         seed: args.seed,
+        mention_gate: args.mention_gate,
     };
     settings.validate()?;
     let targets: Vec<TargetSpec> = match &args.targets {
@@ -386,7 +391,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
     let evaluation = if held_out.is_empty() {
         None
     } else {
-        let evaluation = evaluate(&model, &held_out, false)?;
+        let evaluation = evaluate(&model, &held_out, settings.mention_gate)?;
         model.training.held_out_rows = held_out.len();
         for (task, report) in [("stance", &evaluation.stance), ("sentiment", &evaluation.sentiment)] {
             if let Some(r) = report {
@@ -415,6 +420,9 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         for (task, n) in &model.training.fit_rows {
             let skipped = model.training.skipped.get(task).copied().unwrap_or(0);
             writeln!(out, "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)")?;
+        }
+        for (name, n) in &model.training.gated {
+            writeln!(out, "  {name}: {n} rows left out by the mention gate (their text does not mention the target)")?;
         }
         for (name, c) in model.classifiers() {
             let d = c.classifier.diagnostics();

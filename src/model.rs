@@ -119,6 +119,10 @@ pub struct TrainingRecord {
     pub fit_rows: BTreeMap<String, usize>,
     /// Rows without a label, per task (not used for that task).
     pub skipped: BTreeMap<String, usize>,
+    /// Stance rows left out because their text does not mention their target
+    /// (with the mention gate), per classifier.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub gated: BTreeMap<String, usize>,
     /// Rows held out for evaluation, and the report on them.
     pub held_out_rows: usize,
     pub held_out: BTreeMap<String, Report>,

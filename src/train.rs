@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Example, Task};
 use crate::error::{Error, Result};
 use crate::logistic::{LinearClassifier, LogisticParams};
+use crate::mentions::MentionFinder;
 use crate::metrics::Report;
 use crate::model::{
     DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier,
@@ -72,6 +73,11 @@ pub struct TrainSettings {
     pub alpha_grid: Vec<f32>,
     /// Seed of every random choice (folds, held-out split).
     pub seed: u64,
+    /// Fit stance only on rows whose text mentions their target (by its
+    /// aliases), as `classify` only asks the classifier about mentioned
+    /// targets. Off by default (SemEval-style targets are rarely named).
+    #[serde(default)]
+    pub mention_gate: bool,
 }
 
 impl Default for TrainSettings {
@@ -103,6 +109,7 @@ impl Default for TrainSettings {
             cv_folds: None,
             alpha_grid: vec![0.03, 0.1, 0.3, 1.0],
             seed: 42,
+            mention_gate: false,
         }
     }
 }
@@ -197,11 +204,20 @@ pub fn train(
         match settings.stance_mode {
             StanceMode::PerTarget => {
                 for spec in &target_specs {
-                    let samples = examples
+                    let finder = MentionFinder::new(spec);
+                    let samples: Vec<_> = examples
                         .iter()
                         .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
+                        .filter(|e| !settings.mention_gate || !finder.find(&e.text).is_empty())
                         .map(|e| (e.text.as_str(), None, e.stance.unwrap()))
                         .collect();
+                    let all = examples
+                        .iter()
+                        .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
+                        .count();
+                    if all > samples.len() {
+                        record.gated.insert(format!("stance/{}", spec.name), all - samples.len());
+                    }
                     jobs.push(Job {
                         name: format!("stance/{}", spec.name),
                         task: Task::Stance,
@@ -211,17 +227,23 @@ pub fn train(
                 }
             }
             StanceMode::Shared => {
-                let samples = examples
+                let finders: Vec<MentionFinder> = target_specs.iter().map(MentionFinder::new).collect();
+                let samples: Vec<_> = examples
                     .iter()
                     .filter(|e| e.stance.is_some())
-                    .map(|e| {
-                        let spec = target_specs
+                    .filter_map(|e| {
+                        let i = target_specs
                             .iter()
-                            .find(|t| same_target(&t.name, &e.target))
+                            .position(|t| same_target(&t.name, &e.target))
                             .expect("every stance target has a spec");
-                        (e.text.as_str(), Some(spec), e.stance.unwrap())
+                        let keep = !settings.mention_gate || !finders[i].find(&e.text).is_empty();
+                        keep.then(|| (e.text.as_str(), Some(&target_specs[i]), e.stance.unwrap()))
                     })
                     .collect();
+                let all = examples.iter().filter(|e| e.stance.is_some()).count();
+                if all > samples.len() {
+                    record.gated.insert("stance".into(), all - samples.len());
+                }
                 jobs.push(Job {
                     name: "stance".into(),
                     task: Task::Stance,
