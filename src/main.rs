@@ -223,6 +223,9 @@ struct TrainArgs {
     /// aliases), as classify only asks about mentioned targets.
     #[arg(long)]
     mention_gate: bool,
+    /// Weight classes equally in the loss (repeat rows of smaller classes).
+    #[arg(long)]
+    balance: bool,
 }
 
 #[derive(clap::Args)]
@@ -346,6 +349,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         alpha_grid: args.alpha_grid.clone(),
         seed: args.seed,
         mention_gate: args.mention_gate,
+        class_balance: args.balance,
     };
     settings.validate()?;
     let targets: Vec<TargetSpec> = match &args.targets {

@@ -135,3 +135,28 @@ mod tests {
         assert_eq!(&text[m.start..m.end], "Washington");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn mentions_lie_on_boundaries_in_order(text in "(\\PC|US|U\\.S\\.|Washington|-| ){0,80}") {
+            let finder = MentionFinder::new(&TargetSpec {
+                name: "United States".into(),
+                aliases: vec!["US".into(), "Washington".into(), "the Pentagon".into()],
+                exclude: vec!["Washington Post".into()],
+            });
+            let mut last = 0;
+            for m in finder.find(&text) {
+                prop_assert!(m.start >= last && m.start < m.end && m.end <= text.len());
+                prop_assert!(text.is_char_boundary(m.start) && text.is_char_boundary(m.end));
+                prop_assert_eq!(&text[m.start..m.end], m.alias.as_str());
+                last = m.end;
+            }
+        }
+    }
+}

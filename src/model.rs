@@ -404,6 +404,24 @@ mod tests {
         assert!(err.to_string().contains("do not fit"), "{err}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #[test]
+        fn any_text_gets_finite_probabilities_summing_to_one(text in "\\PC{0,300}") {
+            static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+            let model = MODEL.get_or_init(|| fixture_model().0);
+            let mut ex = TermExtractor::default();
+            for p in [
+                model.predict_stance(&mut ex, &text, "United States").unwrap(),
+                model.predict_sentiment(&mut ex, &text).unwrap(),
+            ] {
+                let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
+                proptest::prop_assert!((sum - 1.0).abs() < 1e-4);
+                proptest::prop_assert!(p.probabilities.iter().all(|(_, x)| x.is_finite() && *x >= 0.0));
+            }
+        }
+    }
+
     #[test]
     fn probabilities_are_finite_and_sum_to_one() {
         let (model, test) = fixture_model();

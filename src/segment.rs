@@ -340,3 +340,58 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text built from the pieces that trip splitters.
+    fn newsy_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "U.S.", "U.N.", " ", "  ", "\n", "\n\n", ".", "...", "…", "!", "?", "“", "”", "\"", "'",
+            "’", "Mr.", "Gen.", "Jan.", "3.5", "10:30 a.m.", "MOSCOW (Reuters) - ", "DAMASCUS — ",
+            "- ", "• ", "1) ", "he said", "Peskov said.", "The", "the", "Kremlin", "war", "é", "東京",
+            "\t", "—", "-", "(", ")", "A", "b", "US-led", "\r\n",
+        ]);
+        prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+    }
+
+    fn check(text: &str) {
+        let statements = split_statements(text);
+        let mut covered = vec![false; text.len()];
+        let mut last_end = 0;
+        for s in &statements {
+            assert!(s.start < s.end && s.end <= text.len(), "{s:?} in {text:?}");
+            assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            assert!(s.start >= last_end, "overlap or disorder in {text:?}: {statements:?}");
+            let mut spans = vec![(s.start, s.end)];
+            if let Some((a, b)) = s.prefix {
+                assert!(a < b && b <= s.start && a >= last_end && text.is_char_boundary(a) && text.is_char_boundary(b));
+                spans.push((a, b));
+            }
+            for (a, b) in spans {
+                covered[a..b].iter_mut().for_each(|c| *c = true);
+            }
+            last_end = s.end;
+        }
+        for (i, c) in text.char_indices() {
+            if !c.is_whitespace() {
+                assert!(covered[i], "lost {c:?} at {i} in {text:?}: {statements:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn spans_are_ordered_in_bounds_and_lose_nothing(text in newsy_text()) {
+            check(&text);
+        }
+
+        #[test]
+        fn arbitrary_unicode_never_panics(text in "\\PC{0,200}") {
+            check(&text);
+        }
+    }
+}

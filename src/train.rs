@@ -27,7 +27,7 @@ use crate::model::{
 };
 use crate::ngrams::{TermExtractor, TermSettings};
 use crate::targets::{TargetSpec, same_target};
-use crate::vectorize::{Selection, Vectorizer, VectorSettings};
+use crate::vectorize::{Selection, SparseVec, Vectorizer, VectorSettings};
 
 /// Which tasks to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +78,10 @@ pub struct TrainSettings {
     /// targets. Off by default (SemEval-style targets are rarely named).
     #[serde(default)]
     pub mention_gate: bool,
+    /// Repeat rows of smaller classes so every class weighs the same in the
+    /// loss (scikit-learn's `class_weight="balanced"`).
+    #[serde(default)]
+    pub class_balance: bool,
 }
 
 impl Default for TrainSettings {
@@ -110,6 +114,7 @@ impl Default for TrainSettings {
             alpha_grid: vec![0.03, 0.1, 0.3, 1.0],
             seed: 42,
             mention_gate: false,
+            class_balance: false,
         }
     }
 }
@@ -465,15 +470,42 @@ fn fit_classifier(
     params: &LogisticParams,
 ) -> Result<(Vectorizer, LinearClassifier)> {
     let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, classes.len())?;
-    let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+    let mut rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+    let mut labels = labels.to_vec();
+    if settings.class_balance {
+        balance_classes(&mut rows, &mut labels, classes.len());
+    }
     let classifier = LinearClassifier::fit(
         &rows,
-        labels,
+        &labels,
         classes.iter().map(|c| c.to_string()).collect(),
         vectorizer.len(),
         params,
     )?;
     Ok((vectorizer, classifier))
+}
+
+/// Repeats rows of the smaller classes until every class has as many rows as
+/// the largest, which weights the log loss like scikit-learn's
+/// `class_weight="balanced"` (linfa takes no sample weights). Whole copies
+/// first, then the first rows of the class again for the remainder, so the
+/// result is deterministic.
+fn balance_classes(rows: &mut Vec<SparseVec>, labels: &mut Vec<usize>, n_classes: usize) {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (i, &l) in labels.iter().enumerate() {
+        by_class[l].push(i);
+    }
+    let target = by_class.iter().map(Vec::len).max().unwrap_or(0);
+    for (class, members) in by_class.iter().enumerate() {
+        if members.is_empty() {
+            continue;
+        }
+        for k in 0..target - members.len() {
+            let i = members[k % members.len()];
+            rows.push(rows[i].clone());
+            labels.push(class);
+        }
+    }
 }
 
 /// The index of the most probable class of a document given as terms.
@@ -575,6 +607,18 @@ mod tests {
         assert_eq!(test.len(), 10);
         assert_eq!(fit.len(), 30);
         assert_eq!(test.iter().filter(|e| e.stance == Some("favor")).count(), 5);
+    }
+
+    #[test]
+    fn balancing_equalises_class_counts() {
+        let mut rows: Vec<SparseVec> = (0..7).map(|i| vec![(i, 1.0)]).collect();
+        let mut labels = vec![0, 0, 0, 0, 0, 1, 2];
+        balance_classes(&mut rows, &mut labels, 3);
+        for c in 0..3 {
+            assert_eq!(labels.iter().filter(|&&l| l == c).count(), 5);
+        }
+        assert_eq!(rows.len(), 15);
+        assert_eq!(rows[7], vec![(5, 1.0)]);
     }
 
     #[test]
