@@ -328,7 +328,7 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
     for s in &result.summary {
         let n = s.mentioning.max(1) as f32;
         out.push_str(&format!(
-            "<div>{}</div><div class=\"bar\" title=\"{} favor, {} against, {} none\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} mentions, net {:+.2}</div>",
+            "<div>{}</div><div class=\"bar\" title=\"{} favor, {} against, {} none\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} statement{} mentioning, net {:+.2}</div>",
             escape(&s.target),
             s.favor,
             s.against,
@@ -337,6 +337,7 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
             100.0 * s.against as f32 / n,
             100.0 * s.none as f32 / n,
             s.mentioning,
+            if s.mentioning == 1 { "" } else { "s" },
             s.net_stance
         ));
     }

@@ -60,6 +60,12 @@ static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
 static BULLET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:[-*•·▪–—]|\d{1,2}[.)])[ \t]+").unwrap());
 
+/// A bullet marker inside a block whose line breaks were lost (scraped wire
+/// copy: "...fired on crowds. - Assad sacked the governor"): only after a
+/// sentence end or a colon, and only before a capital, a digit or a quote.
+static INLINE_BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^[-*•▪][ \t]+["“‘(]?[\p{Lu}\d]"#).unwrap());
+
 fn is_terminal(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '…')
 }
@@ -142,7 +148,18 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
     let mut sent_start = s;
     let mut i = 0;
     while i < chars.len() {
-        let (_, c) = chars[i];
+        let (at, c) = chars[i];
+        if c == ':' {
+            // "details: * 1982: - In June ..." – a colon ends a statement only
+            // before an inline bullet.
+            let after = skip_space(text, at + 1, end);
+            if after > at + 1 && INLINE_BULLET.is_match(&text[after..end]) {
+                push(out, text, sent_start, at + 1, &mut prefix);
+                sent_start = inline_bullet(text, after, end, &mut prefix);
+            }
+            i += 1;
+            continue;
+        }
         if !is_terminal(c) {
             i += 1;
             continue;
@@ -158,13 +175,18 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
         let cut = chars.get(k).map_or(end, |&(o, _)| o);
         let at_end = k >= chars.len();
         let followed_by_space = chars.get(k).is_some_and(|&(_, c)| c.is_whitespace());
-        if at_end || !followed_by_space || !is_boundary(text, &chars, i, j, k, end) {
+        let boundary = if followed_by_space {
+            is_boundary(text, &chars, i, j, k, end, sent_start)
+        } else {
+            !at_end && is_glued_boundary(&chars, i, j, k)
+        };
+        if at_end || !boundary {
             i = k.max(i + 1);
             continue;
         }
         push(out, text, sent_start, cut, &mut prefix);
-        sent_start = skip_space(text, cut, end);
-        i = k;
+        sent_start = inline_bullet(text, skip_space(text, cut, end), end, &mut prefix);
+        i = chars.partition_point(|&(o, _)| o < sent_start).max(k);
     }
     push(out, text, sent_start, end, &mut prefix);
 }
@@ -182,22 +204,67 @@ fn push(out: &mut Vec<Statement>, text: &str, start: usize, end: usize, prefix: 
     });
 }
 
+/// If an inline bullet marker opens the text at `at`, records it as the next
+/// statement's prefix and returns where the statement itself starts.
+fn inline_bullet(text: &str, at: usize, end: usize, prefix: &mut Option<(usize, usize)>) -> usize {
+    if !INLINE_BULLET.is_match(&text[at..end]) {
+        return at;
+    }
+    let marker_len = text[at..end].chars().next().map_or(0, char::len_utf8);
+    *prefix = Some((at, at + marker_len));
+    skip_space(text, at + marker_len, end)
+}
+
+/// A sentence end with no space after it, as scraped copy often has
+/// ("the past administrations irresolution.For his part"): a single period
+/// after a lowercase word of three letters or more, before a capitalised word.
+fn is_glued_boundary(chars: &[(usize, char)], i: usize, j: usize, k: usize) -> bool {
+    if j - i != 1 || chars[i].1 != '.' || k != j {
+        return false;
+    }
+    let before = chars[..i].iter().rev().take_while(|&&(_, c)| c.is_alphabetic()).count();
+    let word_start = i - before;
+    let glued_to_word = word_start > 0 && !chars[word_start - 1].1.is_whitespace();
+    before >= 3
+        && !glued_to_word
+        && chars[i - 1].1.is_lowercase()
+        && chars.get(k).is_some_and(|&(_, c)| c.is_uppercase())
+        && chars.get(k + 1).is_some_and(|&(_, c)| c.is_lowercase())
+}
+
 fn skip_space(text: &str, from: usize, to: usize) -> usize {
     from + (text[from..to].len() - text[from..to].trim_start().len())
 }
 
 /// Whether the terminal run `chars[i..j]` (closed by `chars[j..k]`) ends a
 /// sentence, judging by the word before it and the text after it.
-fn is_boundary(text: &str, chars: &[(usize, char)], i: usize, j: usize, k: usize, end: usize) -> bool {
+fn is_boundary(
+    text: &str,
+    chars: &[(usize, char)],
+    i: usize,
+    j: usize,
+    k: usize,
+    end: usize,
+    sent_start: usize,
+) -> bool {
     let next_at = chars[k..].iter().find(|(_, c)| !c.is_whitespace()).map(|&(o, _)| o);
     let Some(next_at) = next_at else { return true };
     let rest = &text[next_at..end];
+    if INLINE_BULLET.is_match(rest) {
+        return true;
+    }
     let mut rest_chars = rest.chars();
     let first = rest_chars.next().unwrap();
     let starts_sentence = first.is_uppercase()
         || first.is_ascii_digit()
         || (is_opening(first) && rest_chars.next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '…'));
     if !starts_sentence {
+        return false;
+    }
+    // An ellipsis inside an open quotation before a number marks an omission,
+    // not an end: `"As well as the 10 killed on the bus... 21 others died"`.
+    let ellipsis = chars[i].1 == '…' || j - i >= 3;
+    if ellipsis && k == j && first.is_ascii_digit() && inside_open_quote(&text[sent_start..chars[i].0]) {
         return false;
     }
     let next_word: &str = rest
@@ -228,6 +295,12 @@ fn is_boundary(text: &str, chars: &[(usize, char)], i: usize, j: usize, k: usize
         return false;
     }
     true
+}
+
+/// Whether a double quotation opened in `before` is still open at its end.
+fn inside_open_quote(before: &str) -> bool {
+    let curly_open = before.matches('“').count() > before.matches('”').count();
+    curly_open || before.matches('"').count() % 2 == 1
 }
 
 /// True when `rest` opens with a short clause naming a speaker and a speech
@@ -278,6 +351,15 @@ mod tests {
             ("“Sanctions failed,” according to the minister. Others agree.", &["“Sanctions failed,” according to the minister.", "Others agree."]),
             // Questions and exclamations.
             ("Who benefits? Washington does! Ask anyone.", &["Who benefits?", "Washington does!", "Ask anyone."]),
+            // Scraped copy: an omission inside a quotation, inline bullets, a
+            // sentence glued to the next.
+            ("\"As well as the 10 killed on the bus... 21 others died\" the monitor said.", &["\"As well as the 10 killed on the bus... 21 others died\" the monitor said."]),
+            ("It was over... 21 people died.", &["It was over...", "21 people died."]),
+            ("Crowds massed downtown. - The governor was sacked. - Tanks moved in.", &["Crowds massed downtown.", "The governor was sacked.", "Tanks moved in."]),
+            ("Key dates: * 1982: - A siege began.", &["Key dates:", "1982:", "A siege began."]),
+            ("It was a sign of weakness.For his part Hollande blamed Damascus.", &["It was a sign of weakness.", "For his part Hollande blamed Damascus."]),
+            ("Visit sputnik.com.Tags or U.S.Army units.", &["Visit sputnik.com.Tags or U.S.Army units."]),
+            ("Talks went well: both sides agreed.", &["Talks went well: both sides agreed."]),
             // Not datelines.
             ("US-led strikes hit the town.", &["US-led strikes hit the town."]),
             ("NATO - the alliance - met.", &["NATO - the alliance - met."]),
