@@ -19,7 +19,7 @@ use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
 use crate::ngrams::TermExtractor;
 use crate::segment::split_statements;
-use crate::targets::{TargetSpec, same_target};
+use crate::targets::{MentionMask, TargetSpec, same_target};
 
 /// A decision with its probabilities and, when asked, its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,7 +103,7 @@ pub struct ArticleResult {
 /// thread brings its own [`TermExtractor`].
 pub struct ArticleClassifier<'m> {
     model: &'m Model,
-    targets: Vec<(TargetSpec, MentionFinder, &'m TextClassifier)>,
+    targets: Vec<(TargetSpec, MentionFinder, &'m TextClassifier, Option<MentionMask>)>,
     sentiment: Option<&'m TextClassifier>,
     explain: usize,
 }
@@ -119,10 +119,11 @@ impl<'m> ArticleClassifier<'m> {
         };
         let mut resolved = Vec::new();
         if model.stance.is_some() {
-            for spec in specs {
+            for spec in &specs {
                 let (classifier, _) = model.stance_classifier(&spec.name)?;
-                let finder = MentionFinder::new(&spec);
-                resolved.push((spec, finder, classifier));
+                let finder = MentionFinder::new(spec);
+                let mask = classifier.mask_for(spec, &specs);
+                resolved.push((spec.clone(), finder, classifier, mask));
             }
         }
         if resolved.is_empty() && model.sentiment.is_none() {
@@ -138,7 +139,7 @@ impl<'m> ArticleClassifier<'m> {
 
     /// The target names, in output order.
     pub fn target_names(&self) -> Vec<&str> {
-        self.targets.iter().map(|(t, _, _)| t.name.as_str()).collect()
+        self.targets.iter().map(|(t, _, _, _)| t.name.as_str()).collect()
     }
 
     /// The model in use.
@@ -199,7 +200,7 @@ impl<'m> ArticleClassifier<'m> {
         let summary = self
             .targets
             .iter()
-            .map(|(spec, _, _)| summarize(&spec.name, &statements))
+            .map(|(spec, _, _, _)| summarize(&spec.name, &statements))
             .collect();
         ArticleResult {
             id: id.to_string(),
@@ -214,7 +215,7 @@ impl<'m> ArticleClassifier<'m> {
         &self,
         extractor: &mut TermExtractor,
         statement: &str,
-        (spec, finder, classifier): &(TargetSpec, MentionFinder, &TextClassifier),
+        (spec, finder, classifier, mask): &(TargetSpec, MentionFinder, &TextClassifier, Option<MentionMask>),
     ) -> TargetStance {
         let mentions = finder.find(statement);
         let stance = if mentions.is_empty() {
@@ -225,7 +226,7 @@ impl<'m> ArticleClassifier<'m> {
                 evidence: Vec::new(),
             }
         } else {
-            self.decide(classifier, extractor, statement, Some(spec))
+            self.decide(classifier, extractor, statement, mask.as_ref())
         };
         TargetStance {
             target: spec.name.clone(),
@@ -246,7 +247,7 @@ impl<'m> ArticleClassifier<'m> {
         let entry = self
             .targets
             .iter()
-            .find(|(spec, _, _)| same_target(&spec.name, target))
+            .find(|(spec, _, _, _)| same_target(&spec.name, target))
             .ok_or_else(|| {
                 Error::Settings(format!(
                     "no target \"{target}\" in this classifier (it has: {})",
@@ -261,9 +262,9 @@ impl<'m> ArticleClassifier<'m> {
         classifier: &TextClassifier,
         extractor: &mut TermExtractor,
         text: &str,
-        target: Option<&TargetSpec>,
+        mask: Option<&MentionMask>,
     ) -> Decision {
-        let row = classifier.featurize(extractor, text, target);
+        let row = classifier.featurize(extractor, text, mask);
         let prediction = classifier.predict_row(&row);
         let class = classifier
             .classifier

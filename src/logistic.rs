@@ -185,12 +185,12 @@ impl LinearClassifier {
         let initial = model.gradient_norm(rows, labels, params.alpha);
         model.diagnostics.initial_gradient_norm = initial;
         let threshold = initial * params.relative_tolerance;
-        let mut warm_start: Option<Array2<f32>> = None;
+        let mut warm_start: Option<Array2<f64>> = None;
         for run in 1..=params.max_restarts + 1 {
-            let mut solver = MultiLogisticRegression::<f32>::default()
-                .alpha(params.alpha)
+            let mut solver = MultiLogisticRegression::<f64>::default()
+                .alpha(params.alpha as f64)
                 .max_iterations(params.max_iterations)
-                .gradient_tolerance(threshold.max(f32::MIN_POSITIVE));
+                .gradient_tolerance((threshold as f64).max(f64::MIN_POSITIVE));
             if let Some(init) = warm_start.take() {
                 solver = solver.initial_params(init);
             }
@@ -213,8 +213,8 @@ impl LinearClassifier {
                 )));
             }
             let candidate = LinearClassifier {
-                weights: fitted.params().iter().copied().collect(),
-                intercepts: fitted.intercept().to_vec(),
+                weights: fitted.params().iter().map(|&w| w as f32).collect(),
+                intercepts: fitted.intercept().iter().map(|&b| b as f32).collect(),
                 ..model.clone()
             };
             if candidate.weights.iter().chain(&candidate.intercepts).any(|w| !w.is_finite()) {
@@ -235,11 +235,11 @@ impl LinearClassifier {
             let mut init = Array2::zeros((n_features + 1, k));
             for f in 0..n_features {
                 for c in 0..k {
-                    init[[f, c]] = model.weights[f * k + c];
+                    init[[f, c]] = model.weights[f * k + c] as f64;
                 }
             }
             for c in 0..k {
-                init[[n_features, c]] = model.intercepts[c];
+                init[[n_features, c]] = model.intercepts[c] as f64;
             }
             warm_start = Some(init);
         }
@@ -324,11 +324,11 @@ pub fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
 }
 
 /// A dense matrix of sparse rows, for the solver.
-fn to_dense(rows: &[SparseVec], n_features: usize) -> Array2<f32> {
+fn to_dense(rows: &[SparseVec], n_features: usize) -> Array2<f64> {
     let mut dense = Array2::zeros((rows.len(), n_features));
     for (i, row) in rows.iter().enumerate() {
         for &(f, v) in row {
-            dense[[i, f as usize]] = v;
+            dense[[i, f as usize]] = v as f64;
         }
     }
     dense
@@ -370,22 +370,22 @@ mod tests {
         let mut init = Array2::zeros((7, 3));
         for f in 0..6 {
             for c in 0..3 {
-                init[[f, c]] = model.weight(f, c);
+                init[[f, c]] = model.weight(f, c) as f64;
             }
         }
         for c in 0..3 {
-            init[[6, c]] = model.intercepts[c];
+            init[[6, c]] = model.intercepts[c] as f64;
         }
-        let linfa_model = MultiLogisticRegression::<f32>::default()
-            .alpha(params.alpha)
+        let linfa_model = MultiLogisticRegression::<f64>::default()
+            .alpha(params.alpha as f64)
             .max_iterations(1)
             .initial_params(init)
             .fit(&dataset)
             .unwrap();
-        let weights: Vec<f32> = linfa_model.params().iter().copied().collect();
+        let weights: Vec<f32> = linfa_model.params().iter().map(|&w| w as f32).collect();
         let ours = LinearClassifier {
             weights,
-            intercepts: linfa_model.intercept().to_vec(),
+            intercepts: linfa_model.intercept().iter().map(|&b| b as f32).collect(),
             ..model.clone()
         };
         let linfa_probs = linfa_model.predict_probabilities(dataset.records());
@@ -393,7 +393,7 @@ mod tests {
             let p = ours.probabilities(row);
             for c in 0..3 {
                 assert!(
-                    (p[c] - linfa_probs[[i, c]]).abs() < 1e-5,
+                    (p[c] as f64 - linfa_probs[[i, c]]).abs() < 1e-5,
                     "row {i} class {c}: {} vs {}",
                     p[c],
                     linfa_probs[[i, c]]

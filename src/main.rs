@@ -226,6 +226,10 @@ struct TrainArgs {
     /// Weight classes equally in the loss (repeat rows of smaller classes).
     #[arg(long)]
     balance: bool,
+    /// Replace target mentions by <target> and other targets' by <other>
+    /// before extracting stance terms.
+    #[arg(long)]
+    mask_mentions: bool,
 }
 
 #[derive(clap::Args)]
@@ -350,6 +354,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         seed: args.seed,
         mention_gate: args.mention_gate,
         class_balance: args.balance,
+        mask_mentions: args.mask_mentions,
     };
     settings.validate()?;
     let targets: Vec<TargetSpec> = match &args.targets {
@@ -427,6 +432,13 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         }
         for (name, n) in &model.training.gated {
             writeln!(out, "  {name}: {n} rows left out by the mention gate (their text does not mention the target)")?;
+        }
+        if model.training.sentiment_repeats > 0 {
+            writeln!(
+                out,
+                "  sentiment: {} rows repeat the text and label of another row, fitted once",
+                model.training.sentiment_repeats
+            )?;
         }
         for (name, c) in model.classifiers() {
             let d = c.classifier.diagnostics();

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::logistic::LinearClassifier;
 use crate::metrics::Report;
 use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{TargetSpec, same_target};
+use crate::targets::{MentionMask, TargetSpec, same_target};
 use crate::train::TrainSettings;
 use crate::vectorize::{SparseVec, Vectorizer};
 
@@ -30,30 +30,36 @@ pub const FORMAT_NAME: &str = "stance-model";
 /// The model-file format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
+/// The mask for stance toward `target`: its mentions when `mask_target`,
+/// and the other `targets`' mentions too when `mask_others`. Training and
+/// prediction both build masks here.
+pub fn mention_mask(mask_target: bool, mask_others: bool, target: &TargetSpec, targets: &[TargetSpec]) -> Option<MentionMask> {
+    mask_target.then(|| MentionMask::new(target, if mask_others { targets } else { &[] }))
+}
+
 /// Terms -> tf-idf -> logistic regression, for one decision.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TextClassifier {
     pub terms: TermSettings,
     /// Whether target mentions are masked before extracting terms.
     pub mask_target: bool,
+    /// Whether mentions of the model's other targets are masked too.
+    #[serde(default)]
+    pub mask_others: bool,
     pub vectorizer: Vectorizer,
     pub classifier: LinearClassifier,
 }
 
 impl TextClassifier {
-    /// The feature vector of `text` (mentions of `target` masked if the
-    /// classifier was trained that way).
-    pub fn featurize(
-        &self,
-        extractor: &mut TermExtractor,
-        text: &str,
-        target: Option<&TargetSpec>,
-    ) -> SparseVec {
-        let aliases = match (self.mask_target, target) {
-            (true, Some(t)) => Some(t.alias_token_sequences()),
-            _ => None,
-        };
-        let terms = extractor.terms(&self.terms, text, aliases.as_deref());
+    /// The mask this classifier applies for stance toward `target`, among
+    /// the model's `targets` (`None` for a classifier that masks nothing).
+    pub fn mask_for(&self, target: &TargetSpec, targets: &[TargetSpec]) -> Option<MentionMask> {
+        mention_mask(self.mask_target, self.mask_others, target, targets)
+    }
+
+    /// The feature vector of `text`, with the mentions `mask` covers masked.
+    pub fn featurize(&self, extractor: &mut TermExtractor, text: &str, mask: Option<&MentionMask>) -> SparseVec {
+        let terms = extractor.terms(&self.terms, text, mask);
         self.vectorizer.transform(&terms)
     }
 
@@ -103,6 +109,10 @@ pub enum StanceClassifiers {
     Shared { classifier: TextClassifier },
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// One training file, as recorded in the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataFileInfo {
@@ -123,6 +133,10 @@ pub struct TrainingRecord {
     /// (with the mention gate), per classifier.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub gated: BTreeMap<String, usize>,
+    /// Sentiment rows whose text and label repeat an earlier row (a
+    /// statement labeled once per target), fitted once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sentiment_repeats: usize,
     /// Rows held out for evaluation, and the report on them.
     pub held_out_rows: usize,
     pub held_out: BTreeMap<String, Report>,
@@ -206,7 +220,8 @@ impl Model {
         target: &str,
     ) -> Result<Prediction> {
         let (classifier, spec) = self.stance_classifier(target)?;
-        let row = classifier.featurize(extractor, text, Some(&spec));
+        let mask = classifier.mask_for(&spec, &self.targets);
+        let row = classifier.featurize(extractor, text, mask.as_ref());
         Ok(classifier.predict_row(&row))
     }
 

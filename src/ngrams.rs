@@ -11,8 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::stem::StemCache;
-use crate::targets::{TARGET_PLACEHOLDER, phrase_matches};
-use crate::tokenize::{Token, TokenKind, tokenize};
+use crate::targets::MentionMask;
+use crate::tokenize::{TokenKind, tokenize};
 
 /// Which terms are extracted from a text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,14 +42,9 @@ pub struct TermExtractor {
 }
 
 impl TermExtractor {
-    /// The terms of `text` under `settings`; when `mask` holds alias token
-    /// sequences (longest first), their mentions become the placeholder.
-    pub fn terms(
-        &mut self,
-        settings: &TermSettings,
-        text: &str,
-        mask: Option<&[Vec<String>]>,
-    ) -> Vec<String> {
+    /// The terms of `text` under `settings`; mentions that `mask` covers
+    /// become its placeholders.
+    pub fn terms(&mut self, settings: &TermSettings, text: &str, mask: Option<&MentionMask>) -> Vec<String> {
         let tokens = tokenize(text);
         // Clause segments of (normalised word, surface word) pairs.
         let mut segments: Vec<Vec<(String, Option<String>)>> = vec![Vec::new()];
@@ -63,11 +58,8 @@ impl TermExtractor {
                 i += 1;
                 continue;
             }
-            if let Some(len) = mask.and_then(|m| match_alias(&tokens[i..], m)) {
-                segments
-                    .last_mut()
-                    .unwrap()
-                    .push((TARGET_PLACEHOLDER.to_string(), None));
+            if let Some((len, placeholder)) = mask.and_then(|m| m.match_at(&tokens[i..])) {
+                segments.last_mut().unwrap().push((placeholder.to_string(), None));
                 i += len;
                 continue;
             }
@@ -125,16 +117,10 @@ impl TermExtractor {
     }
 }
 
-/// Length in tokens of the longest alias matching at the start of `tokens`.
-fn match_alias(tokens: &[Token], aliases: &[Vec<String>]) -> Option<usize> {
-    aliases
-        .iter()
-        .find_map(|alias| phrase_matches(alias, tokens).then_some(alias.len()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::TargetSpec;
 
     fn settings(word_ngrams: usize, negation: bool) -> TermSettings {
         TermSettings {
@@ -166,9 +152,22 @@ mod tests {
     #[test]
     fn mentions_are_masked() {
         let mut ex = TermExtractor::default();
-        let mask = vec![vec!["the".into(), "kremlin".into()], vec!["u.s.".into()]];
+        let russia = TargetSpec {
+            name: "Russia".into(),
+            aliases: vec!["the Kremlin".into(), "Moscow".into()],
+            exclude: vec![],
+        };
+        let us = TargetSpec {
+            name: "United States".into(),
+            aliases: vec!["US".into(), "Washington".into()],
+            exclude: vec![],
+        };
+        let mask = MentionMask::new(&russia, []);
         let terms = ex.terms(&settings(1, false), "The Kremlin blamed the US", Some(&mask));
-        assert_eq!(terms, ["<target>", "blame", "the", "<target>"]);
+        assert_eq!(terms, ["<target>", "blame", "the", "u.s."]);
+        let mask = MentionMask::new(&russia, [&russia, &us]);
+        let terms = ex.terms(&settings(1, false), "The Kremlin blamed Washington and Russia", Some(&mask));
+        assert_eq!(terms, ["<target>", "blame", "<other>", "and", "<target>"]);
     }
 
     #[test]

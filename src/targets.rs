@@ -16,6 +16,45 @@ use crate::tokenize::{TokenKind, tokenize};
 
 /// The token that stands for a mention of the target in a shared model.
 pub const TARGET_PLACEHOLDER: &str = "<target>";
+/// The token that stands for a mention of another target of the model.
+pub const OTHER_PLACEHOLDER: &str = "<other>";
+
+/// Mentions to replace by placeholders before terms are extracted: the
+/// target's become `<target>`, other targets' `<other>`. A classifier then
+/// learns "`<other>` accused `<target>`" once, not once per alias pair.
+#[derive(Debug, Clone, Default)]
+pub struct MentionMask {
+    /// (alias tokens, placeholder), longest alias first.
+    phrases: Vec<(Vec<String>, &'static str)>,
+}
+
+impl MentionMask {
+    /// The mask for stance toward `target`; `others` are the model's other
+    /// targets (empty to leave their mentions as words).
+    pub fn new<'a>(target: &TargetSpec, others: impl IntoIterator<Item = &'a TargetSpec>) -> MentionMask {
+        let mut phrases: Vec<(Vec<String>, &'static str)> = target
+            .alias_token_sequences()
+            .into_iter()
+            .map(|p| (p, TARGET_PLACEHOLDER))
+            .collect();
+        for other in others {
+            if !same_target(&other.name, &target.name) {
+                phrases.extend(other.alias_token_sequences().into_iter().map(|p| (p, OTHER_PLACEHOLDER)));
+            }
+        }
+        // Longest first; on equal length the target's own alias wins.
+        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then((a.1 != TARGET_PLACEHOLDER).cmp(&(b.1 != TARGET_PLACEHOLDER))));
+        MentionMask { phrases }
+    }
+
+    /// The placeholder and length in tokens of the longest alias matching at
+    /// the start of `tokens`.
+    pub fn match_at(&self, tokens: &[crate::tokenize::Token]) -> Option<(usize, &'static str)> {
+        self.phrases
+            .iter()
+            .find_map(|(p, placeholder)| phrase_matches(p, tokens).then_some((p.len(), *placeholder)))
+    }
+}
 
 /// A target and the phrases that mention it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

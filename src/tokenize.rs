@@ -189,16 +189,20 @@ fn dotted_acronym_end(chars: &[(usize, char)], i: usize) -> Option<usize> {
     }
 }
 
-/// True when the word at `start..end` sits among other all-capitals words
-/// ("LET US PRAY"), where `US` is the pronoun written in capitals.
+/// True when the word at `start..end` sits in all-capitals text ("LET US
+/// PRAY"), where `US` is the pronoun written in capitals: every word with
+/// letters among the three before and the three after is in capitals. One
+/// acronym beside it ("the INF, US forces", "NATO and US troops") is not.
 fn shouting_context(text: &str, start: usize, end: usize) -> bool {
+    let has_letters = |w: &&str| w.chars().any(char::is_alphabetic);
     let is_caps_word = |w: &str| {
         let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
         letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
     };
-    let before = text[..start].split_whitespace().next_back();
-    let after = text[end..].split_whitespace().next();
-    before.is_some_and(is_caps_word) || after.is_some_and(is_caps_word)
+    let before = text[..start].split_whitespace().rev().filter(has_letters).take(3);
+    let after = text[end..].split_whitespace().filter(has_letters).take(3);
+    let window: Vec<&str> = before.chain(after).collect();
+    !window.is_empty() && window.into_iter().all(is_caps_word)
 }
 
 #[cfg(test)]
@@ -219,6 +223,9 @@ mod tests {
             ("The U.S. and the U.N. met.", &["the", "u.s.", "and", "the", "u.n.", "met"]),
             ("US troops left; let us go.", &["u.s.", "troops", "left", "let", "us", "go"]),
             ("GOD BLESS US ALL", &["god", "bless", "us", "all"]),
+            ("Russia left the INF, US forces said", &["russia", "left", "the", "inf", "u.s.", "forces", "said"]),
+            ("NATO and US troops", &["nato", "and", "u.s.", "troops"]),
+            ("JOIN US", &["join", "us"]),
             ("Russia’s army", &["russia's", "army"]),
             ("don't", &["don't"]),
             ("Why?!! No!!!", &["why", "?", "!", "no", "!"]),

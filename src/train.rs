@@ -23,10 +23,10 @@ use crate::mentions::MentionFinder;
 use crate::metrics::Report;
 use crate::model::{
     DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier,
-    TrainingRecord,
+    TrainingRecord, mention_mask,
 };
 use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{TargetSpec, same_target};
+use crate::targets::{MentionMask, TargetSpec, same_target};
 use crate::vectorize::{Selection, SparseVec, Vectorizer, VectorSettings};
 
 /// Which tasks to train.
@@ -82,6 +82,12 @@ pub struct TrainSettings {
     /// loss (scikit-learn's `class_weight="balanced"`).
     #[serde(default)]
     pub class_balance: bool,
+    /// Replace mentions by placeholders before extracting stance terms: the
+    /// row's target by `<target>`, the other targets by `<other>` (in
+    /// per-target mode too), so "`<other>` accused `<target>`" is learned
+    /// once rather than once per pair of aliases.
+    #[serde(default)]
+    pub mask_mentions: bool,
 }
 
 impl Default for TrainSettings {
@@ -115,6 +121,7 @@ impl Default for TrainSettings {
             seed: 42,
             mention_gate: false,
             class_balance: false,
+            mask_mentions: false,
         }
     }
 }
@@ -214,7 +221,7 @@ pub fn train(
                         .iter()
                         .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
                         .filter(|e| !settings.mention_gate || !finder.find(&e.text).is_empty())
-                        .map(|e| (e.text.as_str(), None, e.stance.unwrap()))
+                        .map(|e| (e.text.as_str(), Some(spec), e.stance.unwrap()))
                         .collect();
                     let all = examples
                         .iter()
@@ -226,7 +233,7 @@ pub fn train(
                     jobs.push(Job {
                         name: format!("stance/{}", spec.name),
                         task: Task::Stance,
-                        mask_target: false,
+                        mask_target: settings.mask_mentions,
                         samples,
                     });
                 }
@@ -259,10 +266,16 @@ pub fn train(
         }
     }
     if tasks.contains(&Task::Sentiment) {
-        let samples = examples
+        // Sentiment belongs to the text, not to a target: a statement labeled
+        // once per target is fitted once.
+        let mut seen = std::collections::BTreeSet::new();
+        let samples: Vec<_> = examples
             .iter()
             .filter_map(|e| e.sentiment.map(|l| (e.text.as_str(), None, l)))
+            .filter(|&(text, _, label)| seen.insert((text, label)))
             .collect();
+        let repeated = examples.iter().filter(|e| e.sentiment.is_some()).count() - samples.len();
+        record.sentiment_repeats = repeated;
         jobs.push(Job {
             name: "sentiment".into(),
             task: Task::Sentiment,
@@ -279,7 +292,7 @@ pub fn train(
     };
     let fitted: Vec<FittedJob> = jobs
         .par_iter()
-        .map(|job| fit_job(job, settings, &counter))
+        .map(|job| fit_job(job, settings, &target_specs, &counter))
         .collect::<Result<_>>()?;
 
     let mut stance = None;
@@ -353,7 +366,7 @@ impl ProgressCounter<'_> {
     }
 }
 
-fn fit_job(job: &Job, settings: &TrainSettings, counter: &ProgressCounter) -> Result<FittedJob> {
+fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter: &ProgressCounter) -> Result<FittedJob> {
     let labels_all = job.task.labels();
     let classes: Vec<&str> = labels_all
         .iter()
@@ -374,14 +387,18 @@ fn fit_job(job: &Job, settings: &TrainSettings, counter: &ProgressCounter) -> Re
         .map(|s| classes.iter().position(|c| *c == s.2).unwrap())
         .collect();
     let mut extractor = TermExtractor::default();
+    let masks: BTreeMap<&str, Option<MentionMask>> = job
+        .samples
+        .iter()
+        .filter_map(|s| s.1)
+        .map(|t| (t.name.as_str(), mention_mask(job.mask_target, settings.mask_mentions, t, targets)))
+        .collect();
     let docs: Vec<Vec<String>> = job
         .samples
         .iter()
         .map(|&(text, target, _)| {
-            let aliases = target
-                .filter(|_| job.mask_target)
-                .map(TargetSpec::alias_token_sequences);
-            extractor.terms(&settings.terms, text, aliases.as_deref())
+            let mask = target.and_then(|t| masks[t.name.as_str()].as_ref());
+            extractor.terms(&settings.terms, text, mask)
         })
         .collect();
 
@@ -453,6 +470,7 @@ fn fit_job(job: &Job, settings: &TrainSettings, counter: &ProgressCounter) -> Re
         classifier: TextClassifier {
             terms: settings.terms.clone(),
             mask_target: job.mask_target,
+            mask_others: job.mask_target && settings.mask_mentions,
             vectorizer,
             classifier,
         },
