@@ -17,7 +17,7 @@ use crate::articles::Article;
 use crate::error::{Error, Result};
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
-use crate::ngrams::TermExtractor;
+use crate::ngrams::{TermExtractor, TermSettings};
 use crate::segment::split_statements;
 use crate::targets::{MentionMask, TargetSpec, same_target};
 
@@ -99,6 +99,23 @@ pub struct ArticleResult {
     pub summary: Vec<TargetSummary>,
 }
 
+/// The unmasked terms of one statement, extracted once and shared by every
+/// classifier that uses the same term settings (typically all of them: each
+/// target's stance and the sentiment).
+#[derive(Default)]
+struct StatementTerms {
+    cached: Option<(TermSettings, Vec<String>)>,
+}
+
+impl StatementTerms {
+    fn get(&mut self, extractor: &mut TermExtractor, settings: &TermSettings, text: &str) -> &[String] {
+        if !self.cached.as_ref().is_some_and(|(s, _)| s == settings) {
+            self.cached = Some((settings.clone(), extractor.terms(settings, text, None)));
+        }
+        &self.cached.as_ref().expect("just filled").1
+    }
+}
+
 /// Classifies articles with a model. Cheap to share across threads; each
 /// thread brings its own [`TermExtractor`].
 pub struct ArticleClassifier<'m> {
@@ -165,11 +182,12 @@ impl<'m> ArticleClassifier<'m> {
             .enumerate()
             .map(|(index, st)| {
                 let body = &text[st.start..st.end];
+                let mut terms = StatementTerms::default();
                 let targets = self
                     .targets
                     .iter()
                     .map(|target| {
-                        let mut stance = self.target_stance(extractor, body, target);
+                        let mut stance = self.target_stance(extractor, &mut terms, body, target);
                         for m in &mut stance.mentions {
                             m.start += st.start;
                             m.end += st.start;
@@ -178,7 +196,7 @@ impl<'m> ArticleClassifier<'m> {
                     })
                     .collect();
                 let sentiment = match self.sentiment {
-                    Some(c) => self.decide(c, extractor, body, None),
+                    Some(c) => self.decide(c, extractor, &mut terms, body, None),
                     None => Decision {
                         label: "neutral".into(),
                         confidence: 0.0,
@@ -214,6 +232,7 @@ impl<'m> ArticleClassifier<'m> {
     fn target_stance(
         &self,
         extractor: &mut TermExtractor,
+        terms: &mut StatementTerms,
         statement: &str,
         (spec, finder, classifier, mask): &(TargetSpec, MentionFinder, &TextClassifier, Option<MentionMask>),
     ) -> TargetStance {
@@ -226,7 +245,7 @@ impl<'m> ArticleClassifier<'m> {
                 evidence: Vec::new(),
             }
         } else {
-            self.decide(classifier, extractor, statement, mask.as_ref())
+            self.decide(classifier, extractor, terms, statement, mask.as_ref())
         };
         TargetStance {
             target: spec.name.clone(),
@@ -254,17 +273,21 @@ impl<'m> ArticleClassifier<'m> {
                     self.target_names().join(", ")
                 ))
             })?;
-        Ok(self.target_stance(extractor, statement, entry))
+        Ok(self.target_stance(extractor, &mut StatementTerms::default(), statement, entry))
     }
 
     fn decide(
         &self,
         classifier: &TextClassifier,
         extractor: &mut TermExtractor,
+        terms: &mut StatementTerms,
         text: &str,
         mask: Option<&MentionMask>,
     ) -> Decision {
-        let row = classifier.featurize(extractor, text, mask);
+        let row = match mask {
+            Some(_) => classifier.featurize(extractor, text, mask),
+            None => classifier.vectorizer.transform(terms.get(extractor, &classifier.terms, text)),
+        };
         let prediction = classifier.predict_row(&row);
         let class = classifier
             .classifier

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::targets::{TargetSpec, phrase_matches};
+use crate::targets::{PhraseSet, TargetSpec};
 use crate::tokenize::{Token, TokenKind, tokenize};
 
 /// One mention: the alias as written and its byte span in the searched text.
@@ -24,15 +24,16 @@ pub struct Mention {
 /// A target's aliases and exclusions, tokenized once.
 #[derive(Debug, Clone)]
 pub struct MentionFinder {
-    aliases: Vec<Vec<String>>,
-    excludes: Vec<Vec<String>>,
+    aliases: PhraseSet<()>,
+    excludes: PhraseSet<()>,
 }
 
 impl MentionFinder {
     pub fn new(target: &TargetSpec) -> MentionFinder {
+        let set = |seqs: Vec<Vec<String>>| PhraseSet::new(seqs.into_iter().map(|p| (p, ())).collect());
         MentionFinder {
-            aliases: target.alias_token_sequences(),
-            excludes: target.exclude_token_sequences(),
+            aliases: set(target.alias_token_sequences()),
+            excludes: set(target.exclude_token_sequences()),
         }
     }
 
@@ -50,15 +51,15 @@ impl MentionFinder {
         // Token positions covered by an excluded phrase.
         let mut excluded = vec![false; tokens.len()];
         for i in 0..tokens.len() {
-            if let Some(len) = match_at(tokens, i, &self.excludes) {
+            if let Some((len, ())) = self.excludes.match_at(&tokens[i..]) {
                 excluded[i..i + len].iter_mut().for_each(|e| *e = true);
             }
         }
         let mut mentions = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
-            match match_at(tokens, i, &self.aliases) {
-                Some(len) if !excluded[i..i + len].iter().any(|&e| e) && !hyphen_compound(text, &tokens[i]) => {
+            match self.aliases.match_at(&tokens[i..]) {
+                Some((len, ())) if !excluded[i..i + len].iter().any(|&e| e) && !hyphen_compound(text, &tokens[i]) => {
                     let (start, end) = (tokens[i].start, tokens[i + len - 1].end);
                     mentions.push(Mention {
                         alias: text[start..end].to_string(),
@@ -72,12 +73,6 @@ impl MentionFinder {
         }
         mentions
     }
-}
-
-fn match_at(tokens: &[Token], i: usize, phrases: &[Vec<String>]) -> Option<usize> {
-    phrases
-        .iter()
-        .find_map(|p| phrase_matches(p, &tokens[i..]).then_some(p.len()))
 }
 
 /// `Syrian-Americans`: the token follows a hyphen glued to a capitalised word.

@@ -24,14 +24,14 @@ pub const OTHER_PLACEHOLDER: &str = "<other>";
 /// learns "`<other>` accused `<target>`" once, not once per alias pair.
 #[derive(Debug, Clone, Default)]
 pub struct MentionMask {
-    /// (alias tokens, placeholder), longest alias first.
-    phrases: Vec<(Vec<String>, &'static str)>,
+    phrases: PhraseSet<&'static str>,
 }
 
 impl MentionMask {
     /// The mask for stance toward `target`; `others` are the model's other
     /// targets (empty to leave their mentions as words).
     pub fn new<'a>(target: &TargetSpec, others: impl IntoIterator<Item = &'a TargetSpec>) -> MentionMask {
+        // The target's own aliases first, so they win ties of length.
         let mut phrases: Vec<(Vec<String>, &'static str)> = target
             .alias_token_sequences()
             .into_iter()
@@ -42,17 +42,15 @@ impl MentionMask {
                 phrases.extend(other.alias_token_sequences().into_iter().map(|p| (p, OTHER_PLACEHOLDER)));
             }
         }
-        // Longest first; on equal length the target's own alias wins.
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then((a.1 != TARGET_PLACEHOLDER).cmp(&(b.1 != TARGET_PLACEHOLDER))));
-        MentionMask { phrases }
+        MentionMask {
+            phrases: PhraseSet::new(phrases),
+        }
     }
 
     /// The placeholder and length in tokens of the longest alias matching at
     /// the start of `tokens`.
     pub fn match_at(&self, tokens: &[crate::tokenize::Token]) -> Option<(usize, &'static str)> {
-        self.phrases
-            .iter()
-            .find_map(|(p, placeholder)| phrase_matches(p, tokens).then_some((p.len(), *placeholder)))
+        self.phrases.match_at(tokens)
     }
 }
 
@@ -105,6 +103,53 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
     seqs.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     seqs.dedup();
     seqs
+}
+
+/// Phrases (normalised token sequences, each with a tag), indexed by their
+/// first token so that finding the longest phrase at a position tries only
+/// the phrases that can start there, not every alias of every target.
+#[derive(Debug, Clone, Default)]
+pub struct PhraseSet<T> {
+    /// Longest first.
+    phrases: Vec<(Vec<String>, T)>,
+    by_first: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl<T: Copy> PhraseSet<T> {
+    /// The set of `phrases`; on equal length, earlier ones win.
+    pub fn new(mut phrases: Vec<(Vec<String>, T)>) -> PhraseSet<T> {
+        phrases.retain(|(p, _)| !p.is_empty());
+        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let mut by_first: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (i, (p, _)) in phrases.iter().enumerate() {
+            by_first.entry(p[0].clone()).or_default().push(i);
+        }
+        PhraseSet { phrases, by_first }
+    }
+
+    /// The longest phrase that `tokens` start with: its length in tokens and tag.
+    pub fn match_at(&self, tokens: &[crate::tokenize::Token]) -> Option<(usize, T)> {
+        let first = tokens.first()?;
+        let word = first.text.strip_suffix("'s").unwrap_or(&first.text);
+        // A one-word phrase may match a bare possessive ("Russias").
+        let keys = [Some(word), word.strip_suffix('s')];
+        let mut candidates: Vec<usize> = keys
+            .iter()
+            .flatten()
+            .filter_map(|k| self.by_first.get(*k))
+            .flatten()
+            .copied()
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        candidates.sort_unstable();
+        candidates
+            .into_iter()
+            .map(|i| &self.phrases[i])
+            .find(|(p, _)| phrase_matches(p, tokens))
+            .map(|(p, tag)| (p.len(), *tag))
+    }
 }
 
 /// True when `tokens` start with `phrase` (normalised token texts); a
