@@ -5,21 +5,21 @@
 //! to everything else in the pipeline, while news text repeats a small
 //! vocabulary, so each distinct word is stemmed once and looked up after.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 /// An English Snowball stemmer with a memo of the words it has stemmed.
 pub struct StemCache {
     stemmer: Stemmer,
-    memo: HashMap<String, String>,
+    memo: FxHashMap<String, String>,
 }
 
 impl Default for StemCache {
     fn default() -> Self {
         StemCache {
             stemmer: Stemmer::create(Algorithm::English),
-            memo: HashMap::new(),
+            memo: FxHashMap::default(),
         }
     }
 }

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -46,7 +48,9 @@ pub struct Vectorizer {
     sublinear_tf: bool,
     vocabulary: Vec<String>,
     idf: Vec<f32>,
-    index: HashMap<String, u32>,
+    /// Term -> feature id, with a fast non-cryptographic hash (the keys are
+    /// the model's own terms, not attacker-chosen).
+    index: FxHashMap<String, u32>,
 }
 
 /// The stored form of a [`Vectorizer`] (its index is rebuilt on load).

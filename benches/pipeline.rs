@@ -1,0 +1,89 @@
+//! Criterion benches of the classify path, stage by stage, on articles
+//! assembled from our own corpus (`benches/data/articles.jsonl`, made by
+//! `scripts/make-bench-data.py`), with the shipped model.
+//!
+//! Run: `cargo bench --bench pipeline`. Stages: the sentence splitter (bytes
+//! per second), term extraction (statements), scoring terms against one
+//! classifier (statements), and one whole article through `ArticleClassifier`.
+
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use stance::classify::ArticleClassifier;
+use stance::model::Model;
+use stance::ngrams::TermExtractor;
+use stance::segment::split_statements;
+
+fn articles() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/articles.jsonl");
+    std::fs::read_to_string(&path)
+        .expect("bench data")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            v["text"].as_str().expect("text").to_string()
+        })
+        .collect()
+}
+
+fn model() -> Model {
+    Model::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json")).expect("default model")
+}
+
+fn bench(c: &mut Criterion) {
+    let articles = articles();
+    let model = model();
+    let bytes: usize = articles.iter().map(String::len).sum();
+    let statements: Vec<&str> = articles
+        .iter()
+        .flat_map(|a| split_statements(a).into_iter().map(move |s| &a[s.start..s.end]))
+        .collect();
+    let sentiment = model.sentiment.as_ref().expect("a sentiment classifier");
+
+    let mut group = c.benchmark_group("splitter");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("all articles", |b| {
+        b.iter(|| articles.iter().map(|a| split_statements(a).len()).sum::<usize>())
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("featurizer");
+    group.throughput(Throughput::Elements(statements.len() as u64));
+    group.bench_function("terms of every statement", |b| {
+        let mut extractor = TermExtractor::default();
+        b.iter(|| {
+            statements
+                .iter()
+                .map(|s| extractor.terms(&sentiment.terms, s, None).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("scorer");
+    group.throughput(Throughput::Elements(statements.len() as u64));
+    let mut extractor = TermExtractor::default();
+    let terms: Vec<Vec<String>> = statements.iter().map(|s| extractor.terms(&sentiment.terms, s, None)).collect();
+    group.bench_function("vectorize and score (sentiment)", |b| {
+        b.iter(|| {
+            terms
+                .iter()
+                .map(|t| sentiment.predict_row(&sentiment.vectorizer.transform(t)).confidence)
+                .sum::<f32>()
+        })
+    });
+    group.finish();
+
+    let classifier = ArticleClassifier::new(&model, None, 0).expect("classifier");
+    let article = articles.iter().max_by_key(|a| a.len()).expect("an article");
+    let mut group = c.benchmark_group("article");
+    group.throughput(Throughput::Bytes(article.len() as u64));
+    group.bench_function("longest article, every target and sentiment", |b| {
+        let mut extractor = TermExtractor::default();
+        b.iter(|| classifier.classify(&mut extractor, "bench", article).statements.len())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
