@@ -3,8 +3,9 @@
 //! `scripts/make-bench-data.py`), with the shipped model.
 //!
 //! Run: `cargo bench --bench pipeline`. Stages: the sentence splitter (bytes
-//! per second), term extraction (statements), scoring terms against one
-//! classifier (statements), and one whole article through `ArticleClassifier`.
+//! per second), the feature vector of a statement for one classifier
+//! (statements per second), its class probabilities (statements per second),
+//! and one whole article through `ArticleClassifier`.
 
 use std::path::Path;
 
@@ -49,12 +50,12 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("featurizer");
     group.throughput(Throughput::Elements(statements.len() as u64));
-    group.bench_function("terms of every statement", |b| {
+    group.bench_function("feature vector of every statement (sentiment)", |b| {
         let mut extractor = TermExtractor::default();
         b.iter(|| {
             statements
                 .iter()
-                .map(|s| extractor.terms(&sentiment.terms, s, None).len())
+                .map(|s| sentiment.featurize(&mut extractor, s, None).len())
                 .sum::<usize>()
         })
     });
@@ -63,14 +64,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("scorer");
     group.throughput(Throughput::Elements(statements.len() as u64));
     let mut extractor = TermExtractor::default();
-    let terms: Vec<Vec<String>> = statements.iter().map(|s| extractor.terms(&sentiment.terms, s, None)).collect();
-    group.bench_function("vectorize and score (sentiment)", |b| {
-        b.iter(|| {
-            terms
-                .iter()
-                .map(|t| sentiment.predict_row(&sentiment.vectorizer.transform(t)).confidence)
-                .sum::<f32>()
-        })
+    let rows: Vec<_> = statements.iter().map(|s| sentiment.featurize(&mut extractor, s, None)).collect();
+    group.bench_function("probabilities of every statement (sentiment)", |b| {
+        b.iter(|| rows.iter().map(|r| sentiment.predict_row(r).confidence).sum::<f32>())
     });
     group.finish();
 

@@ -17,7 +17,7 @@ use crate::articles::Article;
 use crate::error::{Error, Result};
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
-use crate::ngrams::{TermExtractor, TermSettings};
+use crate::ngrams::{Segments, TermExtractor, TermSettings};
 use crate::segment::split_statements;
 use crate::targets::{MentionMask, TargetSpec, same_target};
 
@@ -99,18 +99,18 @@ pub struct ArticleResult {
     pub summary: Vec<TargetSummary>,
 }
 
-/// The unmasked terms of one statement, extracted once and shared by every
+/// The unmasked segments of one statement, made once and shared by every
 /// classifier that uses the same term settings (typically all of them: each
 /// target's stance and the sentiment).
 #[derive(Default)]
 struct StatementTerms {
-    cached: Option<(TermSettings, Vec<String>)>,
+    cached: Option<(TermSettings, Segments)>,
 }
 
 impl StatementTerms {
-    fn get(&mut self, extractor: &mut TermExtractor, settings: &TermSettings, text: &str) -> &[String] {
+    fn get(&mut self, extractor: &mut TermExtractor, settings: &TermSettings, text: &str) -> &Segments {
         if !self.cached.as_ref().is_some_and(|(s, _)| s == settings) {
-            self.cached = Some((settings.clone(), extractor.terms(settings, text, None)));
+            self.cached = Some((settings.clone(), extractor.segments(settings, text, None)));
         }
         &self.cached.as_ref().expect("just filled").1
     }
@@ -286,7 +286,10 @@ impl<'m> ArticleClassifier<'m> {
     ) -> Decision {
         let row = match mask {
             Some(_) => classifier.featurize(extractor, text, mask),
-            None => classifier.vectorizer.transform(terms.get(extractor, &classifier.terms, text)),
+            None => {
+                let segments = terms.get(extractor, &classifier.terms, text);
+                classifier.vectorizer.transform_segments(segments, &classifier.terms, &mut extractor.char_gram_ids)
+            }
         };
         let prediction = classifier.predict_row(&row);
         let class = classifier

@@ -35,18 +35,34 @@ fn is_negator(word: &str) -> bool {
     NEGATORS.contains(&word) || word.ends_with("n't")
 }
 
-/// Extracts terms from texts, reusing a stem cache across calls.
+/// Extracts terms from texts, reusing a stem cache across calls, and holds
+/// each vectorizer's cache of character n-gram ids per word (see
+/// [`crate::vectorize::Vectorizer::transform_segments`]).
 #[derive(Default)]
 pub struct TermExtractor {
     stems: StemCache,
+    pub(crate) char_gram_ids: CharGramCache,
+}
+
+/// A text cut into clause segments of (term, surface word) pairs: the term
+/// is the stem (with `not_` in a negation scope), a placeholder for a masked
+/// mention, or a punctuation mark; the surface word, for words only, is what
+/// character n-grams are taken from. Word n-grams never cross a segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segments {
+    segments: Vec<Vec<(String, Option<String>)>>,
 }
 
 impl TermExtractor {
     /// The terms of `text` under `settings`; mentions that `mask` covers
     /// become its placeholders.
     pub fn terms(&mut self, settings: &TermSettings, text: &str, mask: Option<&MentionMask>) -> Vec<String> {
+        self.segments(settings, text, mask).terms(settings)
+    }
+
+    /// `text` cut into segments of terms, before n-grams are formed.
+    pub fn segments(&mut self, settings: &TermSettings, text: &str, mask: Option<&MentionMask>) -> Segments {
         let tokens = tokenize(text);
-        // Clause segments of (normalised word, surface word) pairs.
         let mut segments: Vec<Vec<(String, Option<String>)>> = vec![Vec::new()];
         let mut negated = false;
         let mut i = 0;
@@ -81,40 +97,75 @@ impl TermExtractor {
             }
             i += 1;
         }
+        Segments { segments }
+    }
+}
 
+impl Segments {
+    /// Every term as a string: word n-grams, then character n-grams.
+    pub fn terms(&self, settings: &TermSettings) -> Vec<String> {
         let mut terms = Vec::new();
-        for segment in &segments {
-            for n in 1..=settings.word_ngrams.max(1) {
-                for window in segment.windows(n) {
-                    let mut gram = String::new();
-                    for (k, (t, _)) in window.iter().enumerate() {
-                        if k > 0 {
-                            gram.push(' ');
-                        }
-                        gram.push_str(t);
-                    }
-                    terms.push(gram);
-                }
-            }
-        }
+        let mut buf = String::new();
+        self.for_each_word_gram(settings.word_ngrams, &mut buf, |g| terms.push(g.to_string()));
         if let Some((lo, hi)) = settings.char_ngrams {
-            for (_, surface) in segments.iter().flatten() {
-                let Some(word) = surface else { continue };
-                let padded: Vec<char> = std::iter::once(' ')
-                    .chain(word.chars())
-                    .chain(std::iter::once(' '))
-                    .collect();
-                for n in lo.max(1)..=hi {
-                    for w in padded.windows(n) {
-                        let mut gram = String::from("c:");
-                        gram.extend(w);
-                        terms.push(gram);
-                    }
-                }
+            for word in self.surfaces() {
+                for_each_char_gram(word, lo, hi, &mut buf, |g| terms.push(g.to_string()));
             }
         }
         terms
     }
+
+    /// Calls `f` with every word n-gram (1..=`max_n`) within a segment,
+    /// built in `buf`.
+    pub fn for_each_word_gram(&self, max_n: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+        for segment in &self.segments {
+            for n in 1..=max_n.max(1) {
+                for window in segment.windows(n) {
+                    buf.clear();
+                    for (k, (t, _)) in window.iter().enumerate() {
+                        if k > 0 {
+                            buf.push(' ');
+                        }
+                        buf.push_str(t);
+                    }
+                    f(buf);
+                }
+            }
+        }
+    }
+
+    /// The surface words, in order (each occurrence).
+    pub fn surfaces(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().flatten().filter_map(|(_, s)| s.as_deref())
+    }
+}
+
+/// Calls `f` with every character n-gram (`c:` + `lo..=hi` characters) of
+/// `word` padded with a space on each side, built in `buf`.
+pub fn for_each_char_gram(word: &str, lo: usize, hi: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+    let padded: Vec<char> = std::iter::once(' ').chain(word.chars()).chain(std::iter::once(' ')).collect();
+    for n in lo.max(1)..=hi {
+        for w in padded.windows(n) {
+            buf.clear();
+            buf.push_str("c:");
+            buf.extend(w);
+            f(buf);
+        }
+    }
+}
+
+/// Per vectorizer (by its instance id), the feature ids of each surface
+/// word's character n-grams, so a word seen before costs one lookup instead
+/// of a dozen. Bounded: a vectorizer's map is emptied when it reaches
+/// [`CharGramCache::MAX_WORDS`] words.
+#[derive(Default)]
+pub struct CharGramCache {
+    pub(crate) per_vectorizer: rustc_hash::FxHashMap<u64, rustc_hash::FxHashMap<Box<str>, Box<[u32]>>>,
+}
+
+impl CharGramCache {
+    /// Words kept per vectorizer before the map is emptied.
+    pub const MAX_WORDS: usize = 200_000;
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::ngrams::{CharGramCache, Segments, TermSettings, for_each_char_gram};
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -48,6 +50,8 @@ pub struct Vectorizer {
     sublinear_tf: bool,
     vocabulary: Vec<String>,
     idf: Vec<f32>,
+    /// Unique in this process: names this vectorizer's id caches.
+    instance: u64,
     /// Term -> feature id, with a fast non-cryptographic hash (the keys are
     /// the model's own terms, not attacker-chosen).
     index: FxHashMap<String, u32>,
@@ -98,11 +102,13 @@ impl Vectorizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+        static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Vectorizer {
             sublinear_tf,
             vocabulary,
             idf,
             index,
+            instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -189,10 +195,49 @@ impl Vectorizer {
     /// The L2-normalised tf-idf vector of a document's terms (terms outside
     /// the vocabulary are ignored; an all-unknown document is the zero vector).
     pub fn transform(&self, terms: &[String]) -> SparseVec {
-        let mut ids: Vec<u32> = terms
+        let ids: Vec<u32> = terms
             .iter()
             .filter_map(|t| self.index.get(t.as_str()).copied())
             .collect();
+        self.weigh(ids)
+    }
+
+    /// The same vector as `transform(&segments.terms(settings))`, without
+    /// building a string per term: word n-grams are assembled in one buffer
+    /// and looked up, and a word's character n-gram ids come from `cache`
+    /// after its first occurrence.
+    pub fn transform_segments(&self, segments: &Segments, settings: &TermSettings, cache: &mut CharGramCache) -> SparseVec {
+        let mut ids: Vec<u32> = Vec::new();
+        let mut buf = String::new();
+        segments.for_each_word_gram(settings.word_ngrams, &mut buf, |g| {
+            if let Some(&id) = self.index.get(g) {
+                ids.push(id);
+            }
+        });
+        if let Some((lo, hi)) = settings.char_ngrams {
+            let words = cache.per_vectorizer.entry(self.instance).or_default();
+            for word in segments.surfaces() {
+                if let Some(known) = words.get(word) {
+                    ids.extend_from_slice(known);
+                    continue;
+                }
+                let start = ids.len();
+                for_each_char_gram(word, lo, hi, &mut buf, |g| {
+                    if let Some(&id) = self.index.get(g) {
+                        ids.push(id);
+                    }
+                });
+                if words.len() >= CharGramCache::MAX_WORDS {
+                    words.clear();
+                }
+                words.insert(word.into(), ids[start..].into());
+            }
+        }
+        self.weigh(ids)
+    }
+
+    /// Term counts -> (sublinear) tf x idf -> L2 normalisation.
+    fn weigh(&self, mut ids: Vec<u32>) -> SparseVec {
         ids.sort_unstable();
         let mut row: SparseVec = Vec::new();
         for id in ids {
@@ -257,6 +302,37 @@ mod tests {
         let want = 2.0 * ((1.5f32).ln() + 1.0);
         assert!((y / x - want).abs() < 1e-5, "{x} {y}");
         assert!(v.transform(&doc("nothing known")).is_empty());
+    }
+
+    #[test]
+    fn fast_path_equals_terms_then_transform() {
+        use crate::ngrams::TermExtractor;
+        let terms = TermSettings {
+            word_ngrams: 3,
+            char_ngrams: Some((2, 5)),
+            negation: true,
+        };
+        let texts = [
+            "Moscow did not condemn the strikes, officials said.",
+            "The U.S.-led coalition denied that its jets hit the market; no one believed it.",
+            "Washington's sanctions failed, Moscow said. Sanctions, sanctions, sanctions!",
+            "“We will not give up,” the minister said of the talks in St. Petersburg.",
+            "Ça va? Москва заявила. 東京 — 発表。",
+            "",
+        ];
+        let mut extractor = TermExtractor::default();
+        let docs: Vec<Vec<String>> = texts.iter().map(|t| extractor.terms(&terms, t, None)).collect();
+        let labels: Vec<usize> = (0..docs.len()).map(|i| i % 2).collect();
+        let v = Vectorizer::fit(&settings(200, Selection::Chi2), &docs, &labels, 2).unwrap();
+        // Twice: the second pass reads every word's character n-grams from the cache.
+        for _ in 0..2 {
+            for text in texts.iter().chain(["Unseen words: Kremlin, Pentagon, not war."].iter()) {
+                let slow = v.transform(&extractor.terms(&terms, text, None));
+                let segments = extractor.segments(&terms, text, None);
+                let fast = v.transform_segments(&segments, &terms, &mut extractor.char_gram_ids);
+                assert_eq!(slow, fast, "{text}");
+            }
+        }
     }
 
     #[test]

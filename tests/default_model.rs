@@ -35,3 +35,21 @@ fn readme_command_rebuilds_the_shipped_model() {
         "models/default.json differs from what the README command builds now; rebuild it"
     );
 }
+
+#[test]
+fn fast_features_equal_the_training_features_on_the_corpus() {
+    // classify builds vectors without a string per term; training builds
+    // the terms. Both must give the same vector for every corpus statement.
+    use stance::ngrams::TermExtractor;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model = stance::Model::load(&root.join("models/default.json")).unwrap();
+    let data = stance::data::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
+    let mut extractor = TermExtractor::default();
+    for (name, classifier) in model.classifiers() {
+        for ex in data.examples.iter().filter(|e| e.id.ends_with("-ru")) {
+            let slow = classifier.vectorizer.transform(&extractor.terms(&classifier.terms, &ex.text, None));
+            let fast = classifier.featurize(&mut extractor, &ex.text, None);
+            assert_eq!(slow, fast, "{name}: {}", ex.text);
+        }
+    }
+}
