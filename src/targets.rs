@@ -112,7 +112,7 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
 pub struct PhraseSet<T> {
     /// Longest first.
     phrases: Vec<(Vec<String>, T)>,
-    by_first: std::collections::HashMap<String, Vec<usize>>,
+    by_first: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
 
 impl<T: Copy> PhraseSet<T> {
@@ -120,7 +120,7 @@ impl<T: Copy> PhraseSet<T> {
     pub fn new(mut phrases: Vec<(Vec<String>, T)>) -> PhraseSet<T> {
         phrases.retain(|(p, _)| !p.is_empty());
         phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
-        let mut by_first: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_first: rustc_hash::FxHashMap<String, Vec<usize>> = rustc_hash::FxHashMap::default();
         for (i, (p, _)) in phrases.iter().enumerate() {
             by_first.entry(p[0].clone()).or_default().push(i);
         }

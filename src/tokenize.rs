@@ -139,11 +139,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             let (norm, kind) = if raw == "US" && !shouting_context(text, start, offset(j)) {
                 ("u.s.".to_string(), TokenKind::Acronym)
             } else {
-                let norm: String = raw
-                    .chars()
-                    .map(|ch| if is_apostrophe(ch) { '\'' } else { ch })
-                    .flat_map(char::to_lowercase)
-                    .collect();
+                let norm: String = if raw.is_ascii() {
+                    // The common case, without decoding characters; the
+                    // ASCII apostrophe is already the normal one.
+                    raw.to_ascii_lowercase()
+                } else {
+                    let mut norm = String::with_capacity(raw.len());
+                    norm.extend(
+                        raw.chars()
+                            .map(|ch| if is_apostrophe(ch) { '\'' } else { ch })
+                            .flat_map(char::to_lowercase),
+                    );
+                    norm
+                };
                 (norm, TokenKind::Word)
             };
             tokens.push(Token {
