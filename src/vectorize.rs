@@ -6,16 +6,19 @@
 //! texts being classified. The vocabulary is capped (chi-square or frequency
 //! selection) because the logistic-regression fit works on dense matrices, and
 //! it is kept sorted so model files are byte-for-byte reproducible.
+//!
+//! Training turns terms into vectors ([`Vectorizer::transform`]); prediction
+//! takes the same vector from a text's segments without building a string
+//! per term ([`Vectorizer::transform_segments`]), which is most of what makes
+//! classification fast. Both count the same terms the same way.
 
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
-
-use crate::ngrams::{CharGramCache, Segments, TermSettings, for_each_char_gram};
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ngrams::{CharGramCache, Segments, TermSettings, for_each_char_gram};
 
 /// A sparse row: (feature index, value) pairs sorted by index.
 pub type SparseVec = Vec<(u32, f32)>;
