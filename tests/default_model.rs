@@ -22,6 +22,8 @@ fn readme_command_rebuilds_the_shipped_model() {
             "--targets",
             "training_data/targets.json",
             "--mention-gate",
+            "--alpha",
+            "0.3",
             "--out",
         ])
         .arg(&out)
