@@ -288,7 +288,7 @@ impl<'m> ArticleClassifier<'m> {
             Some(_) => classifier.featurize(extractor, text, mask),
             None => {
                 let segments = terms.get(extractor, &classifier.terms, text);
-                classifier.vectorizer.transform_segments(segments, &classifier.terms, &mut extractor.char_gram_ids)
+                classifier.featurize_segments(extractor, segments)
             }
         };
         let prediction = classifier.predict_row(&row);

@@ -387,10 +387,9 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
         .map(|s| classes.iter().position(|c| *c == s.2).unwrap())
         .collect();
     let mut extractor = TermExtractor::default();
-    let masks: BTreeMap<&str, Option<MentionMask>> = job
-        .samples
+    // One mask per target, built once (not once per row).
+    let masks: BTreeMap<&str, Option<MentionMask>> = targets
         .iter()
-        .filter_map(|s| s.1)
         .map(|t| (t.name.as_str(), mention_mask(job.mask_target, settings.mask_mentions, t, targets)))
         .collect();
     let docs: Vec<Vec<String>> = job
