@@ -17,8 +17,10 @@ use crate::articles::Article;
 use crate::error::{Error, Result};
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
-use crate::ngrams::{Segments, TermExtractor, TermSettings};
+use crate::ngrams::TermExtractor;
+use crate::scorer::CompiledScorer;
 use crate::segment::split_statements;
+use crate::tokenize::{Token, TokenKind, tokenize};
 use crate::targets::{MentionMask, TargetSpec, same_target};
 
 /// A decision with its probabilities and, when asked, its evidence.
@@ -99,30 +101,33 @@ pub struct ArticleResult {
     pub summary: Vec<TargetSummary>,
 }
 
-/// The unmasked segments of one statement, made once and shared by every
-/// classifier that uses the same term settings (typically all of them: each
-/// target's stance and the sentiment).
-#[derive(Default)]
-struct StatementTerms {
-    cached: Option<(TermSettings, Segments)>,
-}
-
-impl StatementTerms {
-    fn get(&mut self, extractor: &mut TermExtractor, settings: &TermSettings, text: &str) -> &Segments {
-        if !self.cached.as_ref().is_some_and(|(s, _)| s == settings) {
-            self.cached = Some((settings.clone(), extractor.segments(settings, text, None)));
-        }
-        &self.cached.as_ref().expect("just filled").1
-    }
+/// One target of an [`ArticleClassifier`].
+struct TargetEntry<'m> {
+    spec: TargetSpec,
+    finder: MentionFinder,
+    classifier: &'m TextClassifier,
+    mask: Option<MentionMask>,
+    /// Its head in the compiled scorer, if it is merged there.
+    head: Option<usize>,
 }
 
 /// Classifies articles with a model. Cheap to share across threads; each
 /// thread brings its own [`TermExtractor`].
 pub struct ArticleClassifier<'m> {
     model: &'m Model,
-    targets: Vec<(TargetSpec, MentionFinder, &'m TextClassifier, Option<MentionMask>)>,
-    sentiment: Option<&'m TextClassifier>,
+    targets: Vec<TargetEntry<'m>>,
+    /// The sentiment classifier and its head in the compiled scorer.
+    sentiment: Option<(&'m TextClassifier, Option<usize>)>,
+    /// The classifiers that mask nothing, merged (see [`crate::scorer`]).
+    scorer: Option<CompiledScorer>,
     explain: usize,
+}
+
+/// Per statement: its tokens other than clause boundaries (for the mention
+/// finders), and each merged head's probabilities.
+struct StatementScores {
+    words: Vec<Token>,
+    heads: Vec<Vec<f32>>,
 }
 
 impl<'m> ArticleClassifier<'m> {
@@ -138,25 +143,49 @@ impl<'m> ArticleClassifier<'m> {
         if model.stance.is_some() {
             for spec in &specs {
                 let (classifier, _) = model.stance_classifier(&spec.name)?;
-                let finder = MentionFinder::new(spec);
-                let mask = classifier.mask_for(spec, &specs);
-                resolved.push((spec.clone(), finder, classifier, mask));
+                resolved.push(TargetEntry {
+                    finder: MentionFinder::new(spec),
+                    mask: classifier.mask_for(spec, &specs),
+                    spec: spec.clone(),
+                    classifier,
+                    head: None,
+                });
             }
         }
         if resolved.is_empty() && model.sentiment.is_none() {
             return Err(Error::Settings("the model has nothing to classify with".into()));
         }
+        // Merge every classifier that masks nothing and shares the first
+        // one's term settings; the rest keep the string path.
+        let mut merged: Vec<&TextClassifier> = Vec::new();
+        let mut join = |c: &'m TextClassifier, masked: bool| -> Option<usize> {
+            if masked || merged.first().is_some_and(|f| f.terms != c.terms) {
+                return None;
+            }
+            merged.push(c);
+            Some(merged.len() - 1)
+        };
+        for t in &mut resolved {
+            t.head = join(t.classifier, t.mask.is_some());
+        }
+        let sentiment = model.sentiment.as_ref().map(|c| (c, join(c, false)));
+        let scorer = CompiledScorer::new(&merged);
+        if scorer.is_none() {
+            resolved.iter_mut().for_each(|t| t.head = None);
+        }
+        let sentiment = sentiment.map(|(c, h)| (c, h.filter(|_| scorer.is_some())));
         Ok(ArticleClassifier {
             model,
             targets: resolved,
-            sentiment: model.sentiment.as_ref(),
+            sentiment,
+            scorer,
             explain,
         })
     }
 
     /// The target names, in output order.
     pub fn target_names(&self) -> Vec<&str> {
-        self.targets.iter().map(|(t, _, _, _)| t.name.as_str()).collect()
+        self.targets.iter().map(|t| t.spec.name.as_str()).collect()
     }
 
     /// The model in use.
@@ -164,15 +193,46 @@ impl<'m> ArticleClassifier<'m> {
         self.model
     }
 
-    /// Classifies articles in parallel on the current rayon pool, each
-    /// worker with its own stem cache; results come in input order and do not
-    /// depend on the number of threads.
+    /// Classifies articles in parallel on the current rayon pool; results
+    /// come in input order and do not depend on the number of threads.
+    /// Each worker thread keeps its caches (stems, token ids) from one call
+    /// to the next, so their warm-up is paid once per thread, not per batch.
     pub fn classify_all(&self, articles: &[Article]) -> Vec<ArticleResult> {
+        self.classify_all_then(articles, |_, _, result| result)
+    }
+
+    /// Like [`classify_all`](Self::classify_all), passing each article's
+    /// result through `then` (given the article's position and the article)
+    /// on the worker thread that made it: rendering output there keeps the
+    /// writing thread from becoming the bottleneck.
+    pub fn classify_all_then<T: Send>(
+        &self,
+        articles: &[Article],
+        then: impl Fn(usize, &Article, ArticleResult) -> T + Sync + Send,
+    ) -> Vec<T> {
         use rayon::prelude::*;
+        thread_local! {
+            static EXTRACTOR: std::cell::RefCell<TermExtractor> = std::cell::RefCell::new(TermExtractor::default());
+        }
         articles
             .par_iter()
-            .map_init(TermExtractor::default, |ex, a| self.classify(ex, &a.id, &a.text))
+            .enumerate()
+            .map(|(i, a)| {
+                let result = EXTRACTOR.with_borrow_mut(|ex| self.classify(ex, &a.id, &a.text));
+                then(i, a, result)
+            })
             .collect()
+    }
+
+    /// Tokens of `statement`, and the merged heads' probabilities.
+    fn score(&self, extractor: &mut TermExtractor, statement: &str) -> StatementScores {
+        let tokens = tokenize(statement);
+        let words = tokens.iter().filter(|t| t.kind != TokenKind::Boundary).cloned().collect();
+        let mut heads = Vec::new();
+        if let Some(scorer) = &self.scorer {
+            scorer.score(&mut extractor.scorer, &mut extractor.stems, &tokens, &mut heads);
+        }
+        StatementScores { words, heads }
     }
 
     /// Classifies one article.
@@ -182,12 +242,12 @@ impl<'m> ArticleClassifier<'m> {
             .enumerate()
             .map(|(index, st)| {
                 let body = &text[st.start..st.end];
-                let mut terms = StatementTerms::default();
+                let scores = self.score(extractor, body);
                 let targets = self
                     .targets
                     .iter()
                     .map(|target| {
-                        let mut stance = self.target_stance(extractor, &mut terms, body, target);
+                        let mut stance = self.target_stance(extractor, &scores, body, target);
                         for m in &mut stance.mentions {
                             m.start += st.start;
                             m.end += st.start;
@@ -196,7 +256,7 @@ impl<'m> ArticleClassifier<'m> {
                     })
                     .collect();
                 let sentiment = match self.sentiment {
-                    Some(c) => self.decide(c, extractor, &mut terms, body, None),
+                    Some((c, head)) => self.decide(c, head, extractor, &scores, body, None),
                     None => Decision {
                         label: "neutral".into(),
                         confidence: 0.0,
@@ -218,7 +278,7 @@ impl<'m> ArticleClassifier<'m> {
         let summary = self
             .targets
             .iter()
-            .map(|(spec, _, _, _)| summarize(&spec.name, &statements))
+            .map(|t| summarize(&t.spec.name, &statements))
             .collect();
         ArticleResult {
             id: id.to_string(),
@@ -232,11 +292,11 @@ impl<'m> ArticleClassifier<'m> {
     fn target_stance(
         &self,
         extractor: &mut TermExtractor,
-        terms: &mut StatementTerms,
+        scores: &StatementScores,
         statement: &str,
-        (spec, finder, classifier, mask): &(TargetSpec, MentionFinder, &TextClassifier, Option<MentionMask>),
+        target: &TargetEntry,
     ) -> TargetStance {
-        let mentions = finder.find(statement);
+        let mentions = target.finder.find_in_tokens(statement, &scores.words);
         let stance = if mentions.is_empty() {
             Decision {
                 label: "none".into(),
@@ -245,10 +305,10 @@ impl<'m> ArticleClassifier<'m> {
                 evidence: Vec::new(),
             }
         } else {
-            self.decide(classifier, extractor, terms, statement, mask.as_ref())
+            self.decide(target.classifier, target.head, extractor, scores, statement, target.mask.as_ref())
         };
         TargetStance {
-            target: spec.name.clone(),
+            target: target.spec.name.clone(),
             mentioned: !mentions.is_empty(),
             mentions,
             stance,
@@ -266,60 +326,76 @@ impl<'m> ArticleClassifier<'m> {
         let entry = self
             .targets
             .iter()
-            .find(|(spec, _, _, _)| same_target(&spec.name, target))
+            .find(|t| same_target(&t.spec.name, target))
             .ok_or_else(|| {
                 Error::Settings(format!(
                     "no target \"{target}\" in this classifier (it has: {})",
                     self.target_names().join(", ")
                 ))
             })?;
-        Ok(self.target_stance(extractor, &mut StatementTerms::default(), statement, entry))
+        let scores = self.score(extractor, statement);
+        Ok(self.target_stance(extractor, &scores, statement, entry))
+    }
+
+    /// The sentiment of a single statement, as `classify` decides it.
+    pub fn statement_sentiment(&self, extractor: &mut TermExtractor, statement: &str) -> Result<Decision> {
+        let (c, head) = self
+            .sentiment
+            .ok_or_else(|| Error::Settings("the model has no sentiment classifier".into()))?;
+        let scores = self.score(extractor, statement);
+        Ok(self.decide(c, head, extractor, &scores, statement, None))
     }
 
     fn decide(
         &self,
         classifier: &TextClassifier,
+        head: Option<usize>,
         extractor: &mut TermExtractor,
-        terms: &mut StatementTerms,
+        scores: &StatementScores,
         text: &str,
         mask: Option<&MentionMask>,
     ) -> Decision {
-        let row = match mask {
-            Some(_) => classifier.featurize(extractor, text, mask),
+        let classes = classifier.classifier.classes();
+        // The features are needed as a vector only off the merged path or
+        // to explain a decision.
+        let mut row = (self.explain > 0).then(|| classifier.featurize(extractor, text, mask));
+        let probabilities = match head {
+            Some(h) => scores.heads[h].clone(),
             None => {
-                let segments = terms.get(extractor, &classifier.terms, text);
-                classifier.featurize_segments(extractor, segments)
+                let row = row.get_or_insert_with(|| classifier.featurize(extractor, text, mask));
+                classifier.classifier.probabilities(row)
             }
         };
-        let prediction = classifier.predict_row(&row);
-        let class = classifier
-            .classifier
-            .classes()
-            .iter()
-            .position(|c| *c == prediction.label)
-            .unwrap_or(0);
-        let evidence = if self.explain > 0 {
-            let mut pushes: Vec<(u32, f32)> = row
-                .iter()
-                .map(|&(f, v)| (f, v * classifier.classifier.weight(f as usize, class)))
-                .filter(|&(_, c)| c > 0.0)
-                .collect();
-            pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            pushes
-                .into_iter()
-                .take(self.explain)
-                .map(|(f, c)| Evidence {
-                    term: classifier.vectorizer.term(f).to_string(),
-                    contribution: c,
-                })
-                .collect()
-        } else {
-            Vec::new()
+        // First maximum wins, so ties break by class order deterministically.
+        let mut best = 0;
+        for (i, p) in probabilities.iter().enumerate() {
+            if *p > probabilities[best] {
+                best = i;
+            }
+        }
+        let evidence = match &row {
+            Some(row) if self.explain > 0 => {
+                let mut pushes: Vec<(u32, f32)> = row
+                    .iter()
+                    .map(|&(f, v)| (f, v * classifier.classifier.weight(f as usize, best)))
+                    .filter(|&(_, c)| c > 0.0)
+                    .collect();
+                pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                pushes
+                    .into_iter()
+                    .take(self.explain)
+                    .map(|(f, c)| Evidence {
+                        term: classifier.vectorizer.term(f).to_string(),
+                        contribution: c,
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
         };
         Decision {
-            label: prediction.label,
-            confidence: prediction.confidence,
-            probabilities: Some(prediction.probabilities.into_iter().collect()),
+            label: classes[best].clone(),
+            confidence: probabilities[best],
+            probabilities: Some(classes.iter().cloned().zip(probabilities).collect()),
             evidence,
         }
     }

@@ -18,7 +18,7 @@
 //! use stance::tokenize::tokenize;
 //! let words: Vec<String> = tokenize("US officials met the U.N. envoy; let us see.")
 //!     .into_iter()
-//!     .map(|t| t.text)
+//!     .map(|t| t.text.to_string())
 //!     .collect();
 //! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
 //! ```
@@ -32,6 +32,7 @@ pub mod evaluate;
 pub mod logistic;
 pub mod mentions;
 pub mod metrics;
+pub mod scorer;
 pub mod segment;
 pub mod model;
 pub mod ngrams;

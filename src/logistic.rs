@@ -261,6 +261,11 @@ impl LinearClassifier {
         &self.diagnostics
     }
 
+    /// The intercept of each class.
+    pub fn intercepts(&self) -> &[f32] {
+        &self.intercepts
+    }
+
     /// The weight of feature `f` for class `c`.
     pub fn weight(&self, f: usize, c: usize) -> f32 {
         self.weights[f * self.classes.len() + c]

@@ -664,10 +664,18 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
                 None => break,
             }
         }
-        let results = pool.install(|| classifier.classify_all(&batch));
-        for (article, result) in batch.iter().zip(&results) {
-            writer.article(article, result)?;
-            corpus.add(result);
+        let first = writer.articles_written() == 0;
+        let renderer = writer.renderer().clone();
+        let rendered = pool.install(|| {
+            classifier.classify_all_then(&batch, |i, article, result| {
+                let mut bytes = Vec::new();
+                let written = renderer.article(article, &result, first && i == 0, &mut bytes);
+                (result, written.map(|()| bytes))
+            })
+        });
+        for (result, bytes) in rendered {
+            writer.write_rendered(&bytes?)?;
+            corpus.add(&result);
         }
     }
     writer.finish(&corpus)?;
@@ -703,12 +711,19 @@ fn cmd_bench(args: BenchArgs) -> Result<()> {
     // One pass: classify in batches and serialise JSONL into a sink, as classify does.
     let run = || -> Result<usize> {
         let mut writer = ResultWriter::new(std::io::sink(), Format::Jsonl, names.clone(), false);
+        let renderer = writer.renderer().clone();
         let mut sentences = 0;
         for batch in articles.chunks(256) {
-            let results = pool.install(|| classifier.classify_all(batch));
-            for (article, result) in batch.iter().zip(&results) {
-                sentences += result.statements.len();
-                writer.article(article, result)?;
+            let rendered = pool.install(|| {
+                classifier.classify_all_then(batch, |_, article, result| {
+                    let mut bytes = Vec::new();
+                    let written = renderer.article(article, &result, false, &mut bytes);
+                    (result.statements.len(), written.map(|()| bytes))
+                })
+            });
+            for (statements, bytes) in rendered {
+                sentences += statements;
+                writer.write_rendered(&bytes?)?;
             }
         }
         Ok(sentences)

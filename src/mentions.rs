@@ -46,8 +46,14 @@ impl MentionFinder {
         self.find_in_tokens(text, &tokens)
     }
 
-    /// Like [`find`](Self::find), over tokens already made from `text`.
+    /// Like [`find`](Self::find), over the tokens of `text` other than
+    /// clause boundaries.
     pub fn find_in_tokens(&self, text: &str, tokens: &[Token]) -> Vec<Mention> {
+        // Most statements mention no target: find that out before anything
+        // is allocated.
+        let Some(first) = (0..tokens.len()).find(|&i| self.aliases.match_at(&tokens[i..]).is_some()) else {
+            return Vec::new();
+        };
         // Token positions covered by an excluded phrase.
         let mut excluded = vec![false; tokens.len()];
         for i in 0..tokens.len() {
@@ -56,7 +62,7 @@ impl MentionFinder {
             }
         }
         let mut mentions = Vec::new();
-        let mut i = 0;
+        let mut i = first;
         while i < tokens.len() {
             match self.aliases.match_at(&tokens[i..]) {
                 Some((len, ())) if !excluded[i..i + len].iter().any(|&e| e) && !hyphen_compound(text, &tokens[i]) => {

@@ -20,7 +20,7 @@ use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::logistic::LinearClassifier;
 use crate::metrics::Report;
-use crate::ngrams::{Segments, TermExtractor, TermSettings};
+use crate::ngrams::{TermExtractor, TermSettings};
 use crate::targets::{MentionMask, TargetSpec, same_target};
 use crate::train::TrainSettings;
 use crate::vectorize::{SparseVec, Vectorizer};
@@ -59,15 +59,7 @@ impl TextClassifier {
 
     /// The feature vector of `text`, with the mentions `mask` covers masked.
     pub fn featurize(&self, extractor: &mut TermExtractor, text: &str, mask: Option<&MentionMask>) -> SparseVec {
-        let segments = extractor.segments(&self.terms, text, mask);
-        self.featurize_segments(extractor, &segments)
-    }
-
-    /// The feature vector of a text already cut into segments under this
-    /// classifier's term settings.
-    pub fn featurize_segments(&self, extractor: &mut TermExtractor, segments: &Segments) -> SparseVec {
-        self.vectorizer
-            .transform_segments(segments, &self.terms, &mut extractor.char_gram_ids)
+        self.vectorizer.transform(&extractor.terms(&self.terms, text, mask))
     }
 
     /// Class probabilities for a feature vector.

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scorer::ScorerScratch;
 use crate::stem::StemCache;
 use crate::targets::MentionMask;
 use crate::tokenize::{TokenKind, tokenize};
@@ -31,17 +32,18 @@ const NEGATORS: &[&str] = &[
     "not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "without", "cannot",
 ];
 
-fn is_negator(word: &str) -> bool {
+/// True for a word that opens a negation scope.
+pub fn is_negator(word: &str) -> bool {
     NEGATORS.contains(&word) || word.ends_with("n't")
 }
 
-/// Extracts terms from texts, reusing a stem cache across calls, and holds
-/// each vectorizer's cache of character n-gram ids per word (see
-/// [`crate::vectorize::Vectorizer::transform_segments`]).
+/// Extracts terms from texts, reusing a stem cache across calls; one per
+/// thread. It also carries the thread's working memory for
+/// [`crate::scorer::CompiledScorer`].
 #[derive(Default)]
 pub struct TermExtractor {
-    stems: StemCache,
-    pub(crate) char_gram_ids: CharGramCache,
+    pub(crate) stems: StemCache,
+    pub(crate) scorer: ScorerScratch,
 }
 
 /// A text cut into clause segments of (term, surface word) pairs: the term
@@ -81,7 +83,7 @@ impl TermExtractor {
             }
             let mut term = match tok.kind {
                 TokenKind::Word => self.stems.stem(&tok.text).to_string(),
-                _ => tok.text.clone(),
+                _ => tok.text.to_string(),
             };
             if settings.negation {
                 if tok.kind == TokenKind::Punct {
@@ -90,7 +92,7 @@ impl TermExtractor {
                     term.insert_str(0, "not_");
                 }
             }
-            let surface = (tok.kind == TokenKind::Word).then(|| tok.text.clone());
+            let surface = (tok.kind == TokenKind::Word).then(|| tok.text.to_string());
             segments.last_mut().unwrap().push((term, surface));
             if settings.negation && tok.kind == TokenKind::Word && is_negator(&tok.text) {
                 negated = true;
@@ -152,20 +154,6 @@ pub fn for_each_char_gram(word: &str, lo: usize, hi: usize, buf: &mut String, mu
             f(buf);
         }
     }
-}
-
-/// Per vectorizer (by its instance id), the feature ids of each surface
-/// word's character n-grams, so a word seen before costs one lookup instead
-/// of a dozen. Bounded: a vectorizer's map is emptied when it reaches
-/// [`CharGramCache::MAX_WORDS`] words.
-#[derive(Default)]
-pub struct CharGramCache {
-    pub(crate) per_vectorizer: rustc_hash::FxHashMap<u64, rustc_hash::FxHashMap<Box<str>, Box<[u32]>>>,
-}
-
-impl CharGramCache {
-    /// Words kept per vectorizer before the map is emptied.
-    pub const MAX_WORDS: usize = 200_000;
 }
 
 #[cfg(test)]

@@ -27,9 +27,7 @@ pub enum Format {
 /// Writes classified articles in one format.
 pub struct ResultWriter<W: Write> {
     out: W,
-    format: Format,
-    color: bool,
-    targets: Vec<String>,
+    renderer: Renderer,
     articles_written: usize,
 }
 
@@ -38,16 +36,14 @@ impl<W: Write> ResultWriter<W> {
     pub fn new(out: W, format: Format, targets: Vec<String>, color: bool) -> Self {
         ResultWriter {
             out,
-            format,
-            color,
-            targets,
+            renderer: Renderer { format, color, targets },
             articles_written: 0,
         }
     }
 
     /// Writes what comes before the first article.
     pub fn begin(&mut self, model_description: &str) -> std::io::Result<()> {
-        match self.format {
+        match self.renderer.format {
             Format::Json => {
                 write!(self.out, "{{\"model\":{},\"articles\":[", json!(model_description))
             }
@@ -61,52 +57,41 @@ impl<W: Write> ResultWriter<W> {
                 header.push('\n');
                 self.out.write_all(header.as_bytes())
             }
-            Format::Html => self.out.write_all(html_head(model_description, &self.targets).as_bytes()),
+            Format::Html => self.out.write_all(html_head(model_description, &self.renderer.targets).as_bytes()),
             Format::Table | Format::Jsonl => Ok(()),
         }
     }
 
     /// Writes one article's results.
     pub fn article(&mut self, article: &Article, result: &ArticleResult) -> std::io::Result<()> {
-        match self.format {
-            Format::Jsonl => {
-                let meta = (!article.meta.is_empty()).then_some(&article.meta);
-                for statement in &result.statements {
-                    let line = StatementLine {
-                        article: &result.id,
-                        meta,
-                        statement,
-                    };
-                    serde_json::to_writer(&mut self.out, &line)?;
-                    self.out.write_all(b"\n")?;
-                }
-            }
-            Format::Json => {
-                if self.articles_written > 0 {
-                    self.out.write_all(b",")?;
-                }
-                let doc = ArticleDoc {
-                    id: &result.id,
-                    meta: (!article.meta.is_empty()).then_some(&article.meta),
-                    statements: &result.statements,
-                    summary: &result.summary,
-                };
-                serde_json::to_writer(&mut self.out, &doc)?;
-            }
-            Format::Csv => self.csv_rows(result)?,
-            Format::Table => self.table(result)?,
-            Format::Html => {
-                let html = html_article(article, result, &self.targets);
-                self.out.write_all(html.as_bytes())?;
-            }
-        }
+        let first = self.articles_written == 0;
+        self.renderer.article(article, result, first, &mut self.out)?;
+        self.articles_written += 1;
+        Ok(())
+    }
+
+    /// How this writer renders an article, for rendering on worker threads;
+    /// the bytes go out through [`write_rendered`](Self::write_rendered).
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// Articles written so far.
+    pub fn articles_written(&self) -> usize {
+        self.articles_written
+    }
+
+    /// Writes one article rendered by [`Renderer::article`] (with `first`
+    /// true only when nothing had been written before it).
+    pub fn write_rendered(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
         self.articles_written += 1;
         Ok(())
     }
 
     /// Writes what comes after the last article, and flushes.
     pub fn finish(&mut self, corpus: &CorpusSummary) -> std::io::Result<()> {
-        match self.format {
+        match self.renderer.format {
             Format::Json => {
                 write!(self.out, "],\"corpus\":{}}}\n", json!(corpus))?;
             }
@@ -126,7 +111,57 @@ impl<W: Write> ResultWriter<W> {
         self.out.flush()
     }
 
-    fn csv_rows(&mut self, result: &ArticleResult) -> std::io::Result<()> {
+}
+
+/// Renders articles in one format; shared by worker threads.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    format: Format,
+    color: bool,
+    targets: Vec<String>,
+}
+
+impl Renderer {
+    /// Renders one article's results into `out`; `first` is whether it is
+    /// the first article of the output (the `json` format separates
+    /// articles with commas).
+    pub fn article(&self, article: &Article, result: &ArticleResult, first: bool, out: &mut impl Write) -> std::io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                let meta = (!article.meta.is_empty()).then_some(&article.meta);
+                for statement in &result.statements {
+                    let line = StatementLine {
+                        article: &result.id,
+                        meta,
+                        statement,
+                    };
+                    serde_json::to_writer(&mut *out, &line)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            Format::Json => {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                let doc = ArticleDoc {
+                    id: &result.id,
+                    meta: (!article.meta.is_empty()).then_some(&article.meta),
+                    statements: &result.statements,
+                    summary: &result.summary,
+                };
+                serde_json::to_writer(&mut *out, &doc)?;
+            }
+            Format::Csv => self.csv_rows(result, out)?,
+            Format::Table => self.table(result, out)?,
+            Format::Html => {
+                let html = html_article(article, result, &self.targets);
+                out.write_all(html.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn csv_rows(&self, result: &ArticleResult, out: &mut impl Write) -> std::io::Result<()> {
         let p = |d: &Decision, label: &str| -> String {
             d.probabilities
                 .as_ref()
@@ -161,7 +196,7 @@ impl<W: Write> ResultWriter<W> {
                     st.text.clone(),
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(self.out, "{}", line.join(","))?;
+                writeln!(out, "{}", line.join(","))?;
             }
         }
         Ok(())
@@ -179,12 +214,12 @@ impl<W: Write> ResultWriter<W> {
         format!("\x1b[{code}m{text}\x1b[0m")
     }
 
-    fn table(&mut self, result: &ArticleResult) -> std::io::Result<()> {
+    fn table(&self, result: &ArticleResult, out: &mut impl Write) -> std::io::Result<()> {
         let heading = format!("== {} ({} statements)", result.id, result.statements.len());
         let heading = if self.color { format!("\x1b[1m{heading}\x1b[0m") } else { heading };
-        writeln!(self.out, "{heading}")?;
+        writeln!(out, "{heading}")?;
         if result.statements.is_empty() {
-            writeln!(self.out, "   no statements (empty or whitespace-only article)\n")?;
+            writeln!(out, "   no statements (empty or whitespace-only article)\n")?;
             return Ok(());
         }
         let width = 16;
@@ -193,7 +228,7 @@ impl<W: Write> ResultWriter<W> {
             header.push_str(&format!("{:<width$}", truncate(t, width - 2)));
         }
         header.push_str(&format!("{:<15}statement", "sentiment"));
-        writeln!(self.out, "{header}")?;
+        writeln!(out, "{header}")?;
         for st in &result.statements {
             let mut line = format!("{:>4}  ", st.index);
             for t in &st.targets {
@@ -208,28 +243,28 @@ impl<W: Write> ResultWriter<W> {
             let sent = format!("{:<15}", format!("{} {:.2}", st.sentiment.label, st.sentiment.confidence));
             line.push_str(&self.paint(&st.sentiment.label, &sent));
             line.push_str(&truncate(&st.text.replace('\n', " "), 100));
-            writeln!(self.out, "{line}")?;
+            writeln!(out, "{line}")?;
             for t in &st.targets {
                 if !t.stance.evidence.is_empty() {
                     let ev: Vec<String> =
                         t.stance.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
-                    writeln!(self.out, "{:>6}{} {}: {}", "", t.target, t.stance.label, ev.join(", "))?;
+                    writeln!(out, "{:>6}{} {}: {}", "", t.target, t.stance.label, ev.join(", "))?;
                 }
             }
             if !st.sentiment.evidence.is_empty() {
                 let ev: Vec<String> =
                     st.sentiment.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
-                writeln!(self.out, "{:>6}sentiment {}: {}", "", st.sentiment.label, ev.join(", "))?;
+                writeln!(out, "{:>6}sentiment {}: {}", "", st.sentiment.label, ev.join(", "))?;
             }
         }
         for s in &result.summary {
             writeln!(
-                self.out,
+                out,
                 "   {}: {} statements mention it: {} favor, {} against, {} none; net stance {:+.2}",
                 s.target, s.mentioning, s.favor, s.against, s.none, s.net_stance
             )?;
         }
-        writeln!(self.out)
+        writeln!(out)
     }
 }
 

@@ -25,9 +25,16 @@ impl Default for StemCache {
 }
 
 impl StemCache {
+    /// Words remembered before the memo is emptied, which bounds its memory
+    /// on archives with an open-ended vocabulary.
+    pub const MAX_WORDS: usize = 200_000;
+
     /// The stem of a lowercase word.
     pub fn stem(&mut self, word: &str) -> &str {
         if !self.memo.contains_key(word) {
+            if self.memo.len() >= Self::MAX_WORDS {
+                self.memo.clear();
+            }
             let stem = self.stemmer.stem(word).into_owned();
             self.memo.insert(word.to_string(), stem);
         }

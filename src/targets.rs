@@ -95,7 +95,7 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
             tokenize(a)
                 .into_iter()
                 .filter(|t| t.kind != TokenKind::Boundary)
-                .map(|t| t.text)
+                .map(|t| t.text.to_string())
                 .collect::<Vec<_>>()
         })
         .filter(|s| !s.is_empty())
@@ -132,23 +132,25 @@ impl<T: Copy> PhraseSet<T> {
         let first = tokens.first()?;
         let word = first.text.strip_suffix("'s").unwrap_or(&first.text);
         // A one-word phrase may match a bare possessive ("Russias").
-        let keys = [Some(word), word.strip_suffix('s')];
-        let mut candidates: Vec<usize> = keys
-            .iter()
-            .flatten()
-            .filter_map(|k| self.by_first.get(*k))
-            .flatten()
-            .copied()
-            .collect();
-        if candidates.is_empty() {
+        let exact = self.by_first.get(word);
+        let bare = word.strip_suffix('s').and_then(|k| self.by_first.get(k));
+        if exact.is_none() && bare.is_none() {
+            // The common case: no phrase starts with this word.
             return None;
         }
-        candidates.sort_unstable();
-        candidates
-            .into_iter()
-            .map(|i| &self.phrases[i])
-            .find(|(p, _)| phrase_matches(p, tokens))
-            .map(|(p, tag)| (p.len(), *tag))
+        // Each list is in phrase order; the earliest matching phrase wins.
+        let first_match = |list: Option<&Vec<usize>>| {
+            list.into_iter()
+                .flatten()
+                .copied()
+                .find(|&i| phrase_matches(&self.phrases[i].0, tokens))
+        };
+        let best = match (first_match(exact), first_match(bare)) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        let (phrase, tag) = &self.phrases[best];
+        Some((phrase.len(), *tag))
     }
 }
 

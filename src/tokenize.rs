@@ -7,6 +7,8 @@
 //! Each token keeps its byte span in the original text so later stages can
 //! point back at the words they used.
 
+use compact_str::{CompactString, ToCompactString};
+
 /// What a token is; only words are stemmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -26,9 +28,11 @@ pub enum TokenKind {
 }
 
 /// One token: its normalised (lowercase) text and byte span in the input.
+/// The text is stored inline when short (nearly every word), so tokenizing
+/// does not allocate per token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    pub text: String,
+    pub text: CompactString,
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
@@ -40,7 +44,8 @@ fn is_apostrophe(c: char) -> bool {
 
 /// Splits `text` into tokens, in order.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    // About one token per five bytes of news text; one allocation up front.
+    let mut tokens = Vec::with_capacity(text.len() / 5 + 1);
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let at = |i: usize| chars.get(i).map(|&(_, c)| c);
     let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
@@ -67,7 +72,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 j += 1;
             }
             tokens.push(Token {
-                text: c.to_string(),
+                text: c.to_compact_string(),
                 kind: TokenKind::Punct,
                 start,
                 end: offset(j),
@@ -75,7 +80,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             i = j;
         } else if matches!(c, '.' | ',' | ';' | ':') {
             tokens.push(Token {
-                text: c.to_string(),
+                text: c.to_compact_string(),
                 kind: TokenKind::Boundary,
                 start,
                 end: offset(i + 1),
@@ -103,7 +108,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 TokenKind::Number
             };
             tokens.push(Token {
-                text: text[start..offset(j)].to_lowercase(),
+                text: CompactString::from_str_to_lowercase(&text[start..offset(j)]),
                 kind,
                 start,
                 end: offset(j),
@@ -112,7 +117,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         } else if c.is_alphabetic() {
             if let Some(j) = dotted_acronym_end(&chars, i) {
                 let raw = &text[start..offset(j)];
-                let mut norm: String = raw.to_lowercase();
+                let mut norm = CompactString::from_str_to_lowercase(raw);
                 if !norm.ends_with('.') {
                     norm.push('.');
                 }
@@ -137,14 +142,16 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
             let raw = &text[start..offset(j)];
             let (norm, kind) = if raw == "US" && !shouting_context(text, start, offset(j)) {
-                ("u.s.".to_string(), TokenKind::Acronym)
+                (CompactString::const_new("u.s."), TokenKind::Acronym)
             } else {
-                let norm: String = if raw.is_ascii() {
+                let norm = if raw.is_ascii() {
                     // The common case, without decoding characters; the
                     // ASCII apostrophe is already the normal one.
-                    raw.to_ascii_lowercase()
+                    let mut norm = CompactString::from(raw);
+                    norm.make_ascii_lowercase();
+                    norm
                 } else {
-                    let mut norm = String::with_capacity(raw.len());
+                    let mut norm = CompactString::with_capacity(raw.len());
                     norm.extend(
                         raw.chars()
                             .map(|ch| if is_apostrophe(ch) { '\'' } else { ch })
@@ -221,7 +228,7 @@ mod tests {
         tokenize(s)
             .into_iter()
             .filter(|t| t.kind != TokenKind::Boundary)
-            .map(|t| t.text)
+            .map(|t| t.text.to_string())
             .collect()
     }
 

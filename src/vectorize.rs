@@ -7,10 +7,9 @@
 //! selection) because the logistic-regression fit works on dense matrices, and
 //! it is kept sorted so model files are byte-for-byte reproducible.
 //!
-//! Training turns terms into vectors ([`Vectorizer::transform`]); prediction
-//! takes the same vector from a text's segments without building a string
-//! per term ([`Vectorizer::transform_segments`]), which is most of what makes
-//! classification fast. Both count the same terms the same way.
+//! Training turns terms into vectors here ([`Vectorizer::transform`]);
+//! classification computes the same tf-idf from token ids in
+//! [`crate::scorer`], which re-indexes these vocabularies at load time.
 
 use std::collections::HashMap;
 
@@ -18,7 +17,6 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ngrams::{CharGramCache, Segments, TermSettings, for_each_char_gram};
 
 /// A sparse row: (feature index, value) pairs sorted by index.
 pub type SparseVec = Vec<(u32, f32)>;
@@ -53,8 +51,6 @@ pub struct Vectorizer {
     sublinear_tf: bool,
     vocabulary: Vec<String>,
     idf: Vec<f32>,
-    /// Unique in this process: names this vectorizer's id caches.
-    instance: u64,
     /// Term -> feature id, with a fast non-cryptographic hash (the keys are
     /// the model's own terms, not attacker-chosen).
     index: FxHashMap<String, u32>,
@@ -105,13 +101,11 @@ impl Vectorizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Vectorizer {
             sublinear_tf,
             vocabulary,
             idf,
             index,
-            instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -190,6 +184,16 @@ impl Vectorizer {
         self.vocabulary.is_empty()
     }
 
+    /// The idf weight of feature `i`.
+    pub fn idf(&self, i: u32) -> f32 {
+        self.idf[i as usize]
+    }
+
+    /// Whether term counts are damped to `1 + ln(tf)`.
+    pub fn sublinear_tf(&self) -> bool {
+        self.sublinear_tf
+    }
+
     /// The term of feature `i`.
     pub fn term(&self, i: u32) -> &str {
         &self.vocabulary[i as usize]
@@ -202,40 +206,6 @@ impl Vectorizer {
             .iter()
             .filter_map(|t| self.index.get(t.as_str()).copied())
             .collect();
-        self.weigh(ids)
-    }
-
-    /// The same vector as `transform(&segments.terms(settings))`, without
-    /// building a string per term: word n-grams are assembled in one buffer
-    /// and looked up, and a word's character n-gram ids come from `cache`
-    /// after its first occurrence.
-    pub fn transform_segments(&self, segments: &Segments, settings: &TermSettings, cache: &mut CharGramCache) -> SparseVec {
-        let mut ids: Vec<u32> = Vec::new();
-        let mut buf = String::new();
-        segments.for_each_word_gram(settings.word_ngrams, &mut buf, |g| {
-            if let Some(&id) = self.index.get(g) {
-                ids.push(id);
-            }
-        });
-        if let Some((lo, hi)) = settings.char_ngrams {
-            let words = cache.per_vectorizer.entry(self.instance).or_default();
-            for word in segments.surfaces() {
-                if let Some(known) = words.get(word) {
-                    ids.extend_from_slice(known);
-                    continue;
-                }
-                let start = ids.len();
-                for_each_char_gram(word, lo, hi, &mut buf, |g| {
-                    if let Some(&id) = self.index.get(g) {
-                        ids.push(id);
-                    }
-                });
-                if words.len() >= CharGramCache::MAX_WORDS {
-                    words.clear();
-                }
-                words.insert(word.into(), ids[start..].into());
-            }
-        }
         self.weigh(ids)
     }
 
@@ -305,37 +275,6 @@ mod tests {
         let want = 2.0 * ((1.5f32).ln() + 1.0);
         assert!((y / x - want).abs() < 1e-5, "{x} {y}");
         assert!(v.transform(&doc("nothing known")).is_empty());
-    }
-
-    #[test]
-    fn fast_path_equals_terms_then_transform() {
-        use crate::ngrams::TermExtractor;
-        let terms = TermSettings {
-            word_ngrams: 3,
-            char_ngrams: Some((2, 5)),
-            negation: true,
-        };
-        let texts = [
-            "Moscow did not condemn the strikes, officials said.",
-            "The U.S.-led coalition denied that its jets hit the market; no one believed it.",
-            "Washington's sanctions failed, Moscow said. Sanctions, sanctions, sanctions!",
-            "“We will not give up,” the minister said of the talks in St. Petersburg.",
-            "Ça va? Москва заявила. 東京 — 発表。",
-            "",
-        ];
-        let mut extractor = TermExtractor::default();
-        let docs: Vec<Vec<String>> = texts.iter().map(|t| extractor.terms(&terms, t, None)).collect();
-        let labels: Vec<usize> = (0..docs.len()).map(|i| i % 2).collect();
-        let v = Vectorizer::fit(&settings(200, Selection::Chi2), &docs, &labels, 2).unwrap();
-        // Twice: the second pass reads every word's character n-grams from the cache.
-        for _ in 0..2 {
-            for text in texts.iter().chain(["Unseen words: Kremlin, Pentagon, not war."].iter()) {
-                let slow = v.transform(&extractor.terms(&terms, text, None));
-                let segments = extractor.segments(&terms, text, None);
-                let fast = v.transform_segments(&segments, &terms, &mut extractor.char_gram_ids);
-                assert_eq!(slow, fast, "{text}");
-            }
-        }
     }
 
     #[test]
