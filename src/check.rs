@@ -106,7 +106,7 @@ pub fn run_check(classifier: &ArticleClassifier, items: &[ChallengeItem]) -> Res
                 phenomenon: item.phenomenon.clone(),
                 target: item.target.clone(),
                 expected: item.stance.clone(),
-                predicted: got.stance.label.clone(),
+                predicted: got.stance.label.to_string(),
                 confidence: got.stance.confidence,
                 text: item.text.clone(),
             });

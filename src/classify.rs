@@ -9,11 +9,10 @@
 //! target so that long articles do not dominate a corpus: the corpus line
 //! averages per-article scores.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::articles::Article;
+use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
@@ -26,13 +25,96 @@ use crate::targets::{MentionMask, TargetSpec, same_target};
 /// A decision with its probabilities and, when asked, its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
-    pub label: String,
+    /// One of the task's labels ([`Task::labels`]).
+    pub label: &'static str,
     pub confidence: f32,
     /// Probability of every label (absent for a target that is not mentioned).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub probabilities: Option<BTreeMap<String, f32>>,
+    pub probabilities: Option<Probabilities>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+}
+
+/// The probability of each label of a decision, in alphabetical label
+/// order; written as a JSON object (`{"against": 0.1, "favor": 0.7, ...}`).
+/// Held inline: a task has at most [`Probabilities::MAX_LABELS`] labels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Probabilities {
+    entries: [(&'static str, f32); Probabilities::MAX_LABELS],
+    len: usize,
+}
+
+impl Probabilities {
+    /// The most labels a task has.
+    pub const MAX_LABELS: usize = 3;
+
+    /// The probability of `label`, if the decision had that label.
+    pub fn get(&self, label: &str) -> Option<f32> {
+        self.iter().find(|(l, _)| *l == label).map(|(_, p)| p)
+    }
+
+    /// (label, probability) pairs in alphabetical label order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f32)> + '_ {
+        self.entries[..self.len].iter().copied()
+    }
+}
+
+impl Serialize for Probabilities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.len))?;
+        for (label, p) in self.iter() {
+            map.serialize_entry(label, &p)?;
+        }
+        map.end()
+    }
+}
+
+/// A classifier's classes as the task's static labels, and the class
+/// indices in alphabetical label order (the order of [`Probabilities`]).
+#[derive(Debug, Clone)]
+struct ClassLabels {
+    labels: Vec<&'static str>,
+    alphabetical: Vec<usize>,
+}
+
+impl ClassLabels {
+    fn new(task: Task, classifier: &TextClassifier) -> Result<ClassLabels> {
+        let labels = classifier
+            .classifier
+            .classes()
+            .iter()
+            .map(|c| {
+                task.labels().iter().copied().find(|l| l == c).ok_or_else(|| {
+                    Error::Settings(format!("the model's {} classifier has an unknown class \"{c}\"", task.name()))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if labels.len() > Probabilities::MAX_LABELS {
+            return Err(Error::Settings(format!("the model's {} classifier has too many classes", task.name())));
+        }
+        let mut alphabetical: Vec<usize> = (0..labels.len()).collect();
+        alphabetical.sort_by_key(|&i| labels[i]);
+        Ok(ClassLabels { labels, alphabetical })
+    }
+
+    /// The decision for class probabilities `probs` (in class order).
+    fn decide(&self, probs: &[f32], evidence: Vec<Evidence>) -> Decision {
+        let best = argmax(probs);
+        let mut entries = [("", 0.0); Probabilities::MAX_LABELS];
+        for (slot, &i) in entries.iter_mut().zip(&self.alphabetical) {
+            *slot = (self.labels[i], probs[i]);
+        }
+        Decision {
+            label: self.labels[best],
+            confidence: probs[best],
+            probabilities: Some(Probabilities {
+                entries,
+                len: self.labels.len(),
+            }),
+            evidence,
+        }
+    }
 }
 
 /// An n-gram and how much it pushed a decision (weight x feature value).
@@ -101,14 +183,20 @@ pub struct ArticleResult {
     pub summary: Vec<TargetSummary>,
 }
 
+/// A classifier as an [`ArticleClassifier`] uses it.
+struct Decider<'m> {
+    classifier: &'m TextClassifier,
+    /// Its head in the compiled scorer, if it is merged there.
+    head: Option<usize>,
+    labels: ClassLabels,
+}
+
 /// One target of an [`ArticleClassifier`].
 struct TargetEntry<'m> {
     spec: TargetSpec,
     finder: MentionFinder,
-    classifier: &'m TextClassifier,
     mask: Option<MentionMask>,
-    /// Its head in the compiled scorer, if it is merged there.
-    head: Option<usize>,
+    decider: Decider<'m>,
 }
 
 /// Classifies articles with a model. Cheap to share across threads; each
@@ -116,8 +204,7 @@ struct TargetEntry<'m> {
 pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
-    /// The sentiment classifier and its head in the compiled scorer.
-    sentiment: Option<(&'m TextClassifier, Option<usize>)>,
+    sentiment: Option<Decider<'m>>,
     /// The classifiers that mask nothing, merged (see [`crate::scorer`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
@@ -127,7 +214,8 @@ pub struct ArticleClassifier<'m> {
 /// finders), and each merged head's probabilities.
 struct StatementScores {
     words: Vec<Token>,
-    heads: Vec<Vec<f32>>,
+    /// Probabilities of every merged head (see [`CompiledScorer::head_range`]).
+    heads: Vec<f32>,
 }
 
 impl<'m> ArticleClassifier<'m> {
@@ -147,8 +235,11 @@ impl<'m> ArticleClassifier<'m> {
                     finder: MentionFinder::new(spec),
                     mask: classifier.mask_for(spec, &specs),
                     spec: spec.clone(),
-                    classifier,
-                    head: None,
+                    decider: Decider {
+                        classifier,
+                        head: None,
+                        labels: ClassLabels::new(Task::Stance, classifier)?,
+                    },
                 });
             }
         }
@@ -166,14 +257,18 @@ impl<'m> ArticleClassifier<'m> {
             Some(merged.len() - 1)
         };
         for t in &mut resolved {
-            t.head = join(t.classifier, t.mask.is_some());
+            t.decider.head = join(t.decider.classifier, t.mask.is_some());
         }
-        let sentiment = model.sentiment.as_ref().map(|c| (c, join(c, false)));
+        let sentiment = match &model.sentiment {
+            Some(classifier) => Some(Decider {
+                classifier,
+                head: join(classifier, false),
+                labels: ClassLabels::new(Task::Sentiment, classifier)?,
+            }),
+            None => None,
+        };
+        // Without a scorer (settings it cannot merge) every head is unused.
         let scorer = CompiledScorer::new(&merged);
-        if scorer.is_none() {
-            resolved.iter_mut().for_each(|t| t.head = None);
-        }
-        let sentiment = sentiment.map(|(c, h)| (c, h.filter(|_| scorer.is_some())));
         Ok(ArticleClassifier {
             model,
             targets: resolved,
@@ -255,10 +350,10 @@ impl<'m> ArticleClassifier<'m> {
                         stance
                     })
                     .collect();
-                let sentiment = match self.sentiment {
-                    Some((c, head)) => self.decide(c, head, extractor, &scores, body, None),
+                let sentiment = match &self.sentiment {
+                    Some(decider) => self.decide(decider, extractor, &scores, body, None),
                     None => Decision {
-                        label: "neutral".into(),
+                        label: "neutral",
                         confidence: 0.0,
                         probabilities: None,
                         evidence: Vec::new(),
@@ -299,13 +394,13 @@ impl<'m> ArticleClassifier<'m> {
         let mentions = target.finder.find_in_tokens(statement, &scores.words);
         let stance = if mentions.is_empty() {
             Decision {
-                label: "none".into(),
+                label: "none",
                 confidence: 1.0,
                 probabilities: None,
                 evidence: Vec::new(),
             }
         } else {
-            self.decide(target.classifier, target.head, extractor, scores, statement, target.mask.as_ref())
+            self.decide(&target.decider, extractor, scores, statement, target.mask.as_ref())
         };
         TargetStance {
             target: target.spec.name.clone(),
@@ -339,40 +434,36 @@ impl<'m> ArticleClassifier<'m> {
 
     /// The sentiment of a single statement, as `classify` decides it.
     pub fn statement_sentiment(&self, extractor: &mut TermExtractor, statement: &str) -> Result<Decision> {
-        let (c, head) = self
+        let decider = self
             .sentiment
+            .as_ref()
             .ok_or_else(|| Error::Settings("the model has no sentiment classifier".into()))?;
         let scores = self.score(extractor, statement);
-        Ok(self.decide(c, head, extractor, &scores, statement, None))
+        Ok(self.decide(decider, extractor, &scores, statement, None))
     }
 
     fn decide(
         &self,
-        classifier: &TextClassifier,
-        head: Option<usize>,
+        decider: &Decider,
         extractor: &mut TermExtractor,
         scores: &StatementScores,
         text: &str,
         mask: Option<&MentionMask>,
     ) -> Decision {
-        let classes = classifier.classifier.classes();
+        let classifier = decider.classifier;
         // The features are needed as a vector only off the merged path or
         // to explain a decision.
         let mut row = (self.explain > 0).then(|| classifier.featurize(extractor, text, mask));
-        let probabilities = match head {
-            Some(h) => scores.heads[h].clone(),
-            None => {
+        let fallback;
+        let probabilities: &[f32] = match (decider.head, &self.scorer) {
+            (Some(h), Some(scorer)) => &scores.heads[scorer.head_range(h)],
+            _ => {
                 let row = row.get_or_insert_with(|| classifier.featurize(extractor, text, mask));
-                classifier.classifier.probabilities(row)
+                fallback = classifier.classifier.probabilities(row);
+                &fallback
             }
         };
-        // First maximum wins, so ties break by class order deterministically.
-        let mut best = 0;
-        for (i, p) in probabilities.iter().enumerate() {
-            if *p > probabilities[best] {
-                best = i;
-            }
-        }
+        let best = argmax(probabilities);
         let evidence = match &row {
             Some(row) if self.explain > 0 => {
                 let mut pushes: Vec<(u32, f32)> = row
@@ -392,13 +483,19 @@ impl<'m> ArticleClassifier<'m> {
             }
             _ => Vec::new(),
         };
-        Decision {
-            label: classes[best].clone(),
-            confidence: probabilities[best],
-            probabilities: Some(classes.iter().cloned().zip(probabilities).collect()),
-            evidence,
+        decider.labels.decide(probabilities, evidence)
+    }
+}
+
+/// The index of the first maximum, so ties break by class order.
+fn argmax(probs: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, p) in probs.iter().enumerate() {
+        if *p > probs[best] {
+            best = i;
         }
     }
+    best
 }
 
 fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
@@ -420,7 +517,7 @@ fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
             continue;
         }
         s.mentioning += 1;
-        let slot = match t.stance.label.as_str() {
+        let slot = match t.stance.label {
             "favor" => {
                 s.favor += 1;
                 &mut s.most_favor

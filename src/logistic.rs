@@ -12,7 +12,7 @@
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -330,7 +330,7 @@ pub fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
 
 /// A dense matrix of sparse rows, for the solver.
 fn to_dense(rows: &[SparseVec], n_features: usize) -> Array2<f64> {
-    let mut dense = Array2::zeros((rows.len(), n_features));
+    let mut dense = Array2::zeros((rows.len(), n_features).f());
     for (i, row) in rows.iter().enumerate() {
         for &(f, v) in row {
             dense[[i, f as usize]] = v as f64;

@@ -185,11 +185,11 @@ impl Renderer {
                     t.map_or(String::new(), |t| {
                         t.mentions.iter().map(|m| m.alias.as_str()).collect::<Vec<_>>().join("|")
                     }),
-                    t.map_or(String::new(), |t| t.stance.label.clone()),
+                    t.map_or(String::new(), |t| t.stance.label.to_string()),
                     t.map_or(String::new(), |t| p(&t.stance, "favor")),
                     t.map_or(String::new(), |t| p(&t.stance, "against")),
                     t.map_or(String::new(), |t| p(&t.stance, "none")),
-                    st.sentiment.label.clone(),
+                    st.sentiment.label.to_string(),
                     p(&st.sentiment, "positive"),
                     p(&st.sentiment, "negative"),
                     p(&st.sentiment, "neutral"),
@@ -387,7 +387,7 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
         let stances: Vec<String> = st
             .targets
             .iter()
-            .map(|t| if t.mentioned { t.stance.label.clone() } else { "none".into() })
+            .map(|t| if t.mentioned { t.stance.label.to_string() } else { "none".into() })
             .collect();
         let mut title = String::new();
         for t in &st.targets {

@@ -57,8 +57,11 @@ enum SlotKind {
 /// One classifier's place in the merged table.
 #[derive(Debug, Clone)]
 struct Head {
-    /// Offset of this classifier's `[idf, w_0 .. w_{k-1}]` in a table row.
+    /// Offset of this classifier's `[idf², idf·w_0 .. idf·w_{k-1}]` in a
+    /// table row.
     offset: usize,
+    /// Where its probabilities start in the output of `score`.
+    first_probability: usize,
     classes: usize,
     sublinear_tf: bool,
     intercepts: Vec<f32>,
@@ -168,6 +171,7 @@ impl CompiledScorer {
             let classes = c.classifier.classes().len();
             heads.push(Head {
                 offset: stride,
+                first_probability: heads.iter().map(|h: &Head| h.classes).sum(),
                 classes,
                 sublinear_tf: c.vectorizer.sublinear_tf(),
                 intercepts: c.classifier.intercepts().to_vec(),
@@ -251,10 +255,17 @@ impl CompiledScorer {
         })
     }
 
+    /// Where head `h`'s class probabilities are in the output of
+    /// [`score`](Self::score).
+    pub fn head_range(&self, h: usize) -> std::ops::Range<usize> {
+        let head = &self.heads[h];
+        head.first_probability..head.first_probability + head.classes
+    }
+
     /// Class probabilities of every merged classifier for the statement
     /// `tokens` (in classifier order, each in its class order), written to
-    /// `out`: `out[h]` holds head `h`'s probabilities.
-    pub fn score(&self, scratch: &mut ScorerScratch, stems: &mut StemCache, tokens: &[Token], out: &mut Vec<Vec<f32>>) {
+    /// `out`; head `h`'s are at [`head_range(h)`](Self::head_range).
+    pub fn score(&self, scratch: &mut ScorerScratch, stems: &mut StemCache, tokens: &[Token], out: &mut Vec<f32>) {
         if scratch.instance != Some(self.instance) || scratch.entries.len() >= MAX_CACHED_TOKENS {
             scratch.reset(self);
         }
@@ -330,7 +341,7 @@ impl CompiledScorer {
     /// character n-grams at `tf = 1`. A term seen exactly once, through such
     /// a sum, is complete; any other term adds its row times the difference
     /// between its true `tf` (and `tf²`) and what the sums put in.
-    fn weigh_and_score(&self, scratch: &mut ScorerScratch, out: &mut Vec<Vec<f32>>) {
+    fn weigh_and_score(&self, scratch: &mut ScorerScratch, out: &mut Vec<f32>) {
         let ScorerScratch { counts, touched, ids, sums, .. } = scratch;
         for &u in ids.iter() {
             let c = &mut counts[u as usize];
@@ -354,19 +365,17 @@ impl CompiledScorer {
                 *acc += multipliers[*kind as usize] * value;
             }
         }
-        out.resize_with(self.heads.len(), Vec::new);
-        for (head, probs) in self.heads.iter().zip(out.iter_mut()) {
+        out.clear();
+        for head in &self.heads {
             let acc = &sums[head.offset..][..1 + head.classes];
             let norm = acc[0].sqrt();
-            probs.clear();
-            probs.extend(
-                head.intercepts
-                    .iter()
-                    .zip(&acc[1..])
-                    .map(|(b, dot)| if norm > 0.0 { b + dot / norm } else { *b }),
-            );
-            let scores = std::mem::take(probs);
-            *probs = softmax(scores);
+            let scores: Vec<f32> = head
+                .intercepts
+                .iter()
+                .zip(&acc[1..])
+                .map(|(b, dot)| if norm > 0.0 { b + dot / norm } else { *b })
+                .collect();
+            out.extend(softmax(scores));
         }
     }
 }
@@ -514,7 +523,8 @@ mod tests {
                     for _ in 0..2 {
                         for text in TEXTS.iter().chain(["Unseen: Kremlin, Pentagon, not war, no no no."].iter()) {
                             scorer.score(&mut scratch, &mut stems, &tokenize(text), &mut out);
-                            for (c, fast) in fitted.iter().zip(&out) {
+                            for (h, c) in fitted.iter().enumerate() {
+                                let fast = &out[scorer.head_range(h)];
                                 let slow = c.predict_row(&c.featurize(&mut extractor, text, None));
                                 for ((_, p), q) in slow.probabilities.iter().zip(fast) {
                                     assert!((p - q).abs() < 1e-5, "{terms:?} {text}: {p} vs {q}");

@@ -50,9 +50,9 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     let data = stance::data::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
     let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
     let mut extractor = TermExtractor::default();
-    let close = |fast: &std::collections::BTreeMap<String, f32>, slow: &stance::model::Prediction, what: &str| {
+    let close = |fast: &stance::classify::Probabilities, slow: &stance::model::Prediction, what: &str| {
         for (label, p) in &slow.probabilities {
-            let q = fast[label];
+            let q = fast.get(label).unwrap();
             assert!((p - q).abs() < 1e-5, "{what}: {label} {p} (strings) vs {q} (ids)");
         }
     };
