@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Side-by-side inference speed: stance vs scikit-learn vs fastText, single-threaded,
+# Side-by-side inference speed: stance vs scikit-learn vs fastText vs `wc -w`,
 # on the same sentences, in one run. Creates a Python virtual environment
 # (default .venv-peers, or $PEERS_VENV) and installs the peers from PyPI.
 # Input: FA-KES articles from ../shared when present (real news), else our
-# bench articles. Usage: scripts/compare-peers.sh [INPUT.jsonl] [REPEAT]
+# bench articles, repeated to at least MIN_MB (default 100) megabytes.
+# Usage: scripts/compare-peers.sh [INPUT.jsonl] [REPEAT] [MIN_MB]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${PEERS_VENV:-.venv-peers}"
@@ -25,4 +26,4 @@ for l in open(sys.argv[1]):
     input=benches/data/articles.jsonl
   fi
 fi
-"$venv/bin/python" scripts/compare_peers.py target/release/stance "$input" "${2:-3}"
+"$venv/bin/python" scripts/compare_peers.py target/release/stance "$input" "${2:-3}" "${3:-100}"

@@ -668,7 +668,7 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
         let renderer = writer.renderer().clone();
         let rendered = pool.install(|| {
             classifier.classify_all_then(&batch, |i, article, result| {
-                let mut bytes = Vec::new();
+                let mut bytes = Vec::with_capacity(article.text.len() * 4);
                 let written = renderer.article(article, &result, first && i == 0, &mut bytes);
                 (result, written.map(|()| bytes))
             })
@@ -716,7 +716,7 @@ fn cmd_bench(args: BenchArgs) -> Result<()> {
         for batch in articles.chunks(256) {
             let rendered = pool.install(|| {
                 classifier.classify_all_then(batch, |_, article, result| {
-                    let mut bytes = Vec::new();
+                    let mut bytes = Vec::with_capacity(article.text.len() * 4);
                     let written = renderer.article(article, &result, false, &mut bytes);
                     (result.statements.len(), written.map(|()| bytes))
                 })
