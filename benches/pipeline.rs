@@ -3,17 +3,23 @@
 //! `scripts/make-bench-data.py`), with the shipped model.
 //!
 //! Run: `cargo bench --bench pipeline`. Stages: the sentence splitter (bytes
-//! per second), the feature vector of a statement for one classifier
-//! (statements per second), its class probabilities (statements per second),
-//! and one whole article through `ArticleClassifier`.
+//! per second), the tokenizer (statements per second), the compiled scorer
+//! giving every classifier's probabilities for a tokenized statement
+//! (statements per second), the training path's feature vector for one
+//! classifier (for comparison), and one whole article through
+//! `ArticleClassifier`.
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stance::classify::ArticleClassifier;
 use stance::model::Model;
+use stance::model::TextClassifier;
 use stance::ngrams::TermExtractor;
+use stance::scorer::{CompiledScorer, ScorerScratch};
 use stance::segment::split_statements;
+use stance::stem::StemCache;
+use stance::tokenize::tokenize;
 
 fn articles() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/articles.jsonl");
@@ -48,9 +54,35 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("featurizer");
+    let mut group = c.benchmark_group("tokenizer");
     group.throughput(Throughput::Elements(statements.len() as u64));
-    group.bench_function("feature vector of every statement (sentiment)", |b| {
+    group.bench_function("tokens of every statement", |b| {
+        b.iter(|| statements.iter().map(|s| tokenize(s).len()).sum::<usize>())
+    });
+    group.finish();
+
+    let classifiers: Vec<&TextClassifier> = model.classifiers().into_iter().map(|(_, c)| c).collect();
+    let scorer = CompiledScorer::new(&classifiers).expect("the default model's classifiers merge");
+    let tokens: Vec<_> = statements.iter().map(|s| tokenize(s)).collect();
+    let mut group = c.benchmark_group("scorer");
+    group.throughput(Throughput::Elements(statements.len() as u64));
+    group.bench_function("probabilities of every classifier, every statement", |b| {
+        let (mut scratch, mut stems, mut out) = (ScorerScratch::default(), StemCache::default(), Vec::new());
+        b.iter(|| {
+            tokens
+                .iter()
+                .map(|t| {
+                    scorer.score(&mut scratch, &mut stems, t, &mut out);
+                    out[0]
+                })
+                .sum::<f32>()
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("training features");
+    group.throughput(Throughput::Elements(statements.len() as u64));
+    group.bench_function("feature vector of every statement (sentiment, string path)", |b| {
         let mut extractor = TermExtractor::default();
         b.iter(|| {
             statements
@@ -58,15 +90,6 @@ fn bench(c: &mut Criterion) {
                 .map(|s| sentiment.featurize(&mut extractor, s, None).len())
                 .sum::<usize>()
         })
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("scorer");
-    group.throughput(Throughput::Elements(statements.len() as u64));
-    let mut extractor = TermExtractor::default();
-    let rows: Vec<_> = statements.iter().map(|s| sentiment.featurize(&mut extractor, s, None)).collect();
-    group.bench_function("probabilities of every statement (sentiment)", |b| {
-        b.iter(|| rows.iter().map(|r| sentiment.predict_row(r).confidence).sum::<f32>())
     });
     group.finish();
 
