@@ -10,6 +10,10 @@
 //! 4. [`vectorize`]: a selected vocabulary, tf-idf, L2-normalised rows.
 //! 5. [`logistic`]: multinomial logistic regression, fitted by linfa.
 //!
+//! Classification computes the same function in one pass from token ids:
+//! [`scorer`] merges a model's classifiers at load time, and [`classify`]
+//! adds sentence splitting ([`segment`]), mentions and per-article summaries.
+//!
 //! [`data`] reads labeled files, [`train`] fits a [`model::Model`],
 //! [`evaluate`] scores one, [`metrics`] holds the report. The library never
 //! prints; every failure is an [`Error`] naming the file and line.
