@@ -126,7 +126,10 @@ impl ArticleReader {
             }
         }
         let (path, line) = (path.clone(), *line_no);
-        Some(self.decode(&path, buf, Some(line)).and_then(|s| parse_article_line(&path, line, &s)))
+        Some(
+            self.decode(&path, buf, Some(line))
+                .and_then(|s| parse_article_line(&path, line, &s)),
+        )
     }
 
     fn next_source(&mut self) -> Option<Result<Article>> {
@@ -179,7 +182,9 @@ impl Iterator for ArticleReader {
     }
 }
 
-fn parse_article_line(path: &Path, line: u64, s: &str) -> Result<Article> {
+/// Parses one line of JSONL article input (`{"id", "text", ...}`, other keys
+/// kept as metadata); `path` and `line` are used in messages.
+pub fn parse_article_line(path: &Path, line: u64, s: &str) -> Result<Article> {
     let err = |message: String| Error::Data {
         path: path.to_path_buf(),
         line,
@@ -198,7 +203,9 @@ fn parse_article_line(path: &Path, line: u64, s: &str) -> Result<Article> {
         Some(Value::String(id)) => id,
         Some(Value::Number(n)) => n.to_string(),
         None | Some(Value::Null) => format!("{}:{line}", path.display()),
-        Some(other) => return Err(err(format!("\"id\" must be a string or number, found {other}"))),
+        Some(other) => {
+            return Err(err(format!("\"id\" must be a string or number, found {other}")));
+        }
     };
     Ok(Article { id, text, meta: map })
 }
@@ -244,7 +251,10 @@ mod tests {
             ArticleReader::new(&[missing, bad.clone(), good.clone()], InputFormat::Text, false).collect();
         assert!(items[0].as_ref().unwrap_err().to_string().contains("missing.txt"));
         let err = items[1].as_ref().unwrap_err().to_string();
-        assert!(err.contains("bad.txt") && err.contains("invalid UTF-8 at byte 3"), "{err}");
+        assert!(
+            err.contains("bad.txt") && err.contains("invalid UTF-8 at byte 3"),
+            "{err}"
+        );
         assert_eq!(items[2].as_ref().unwrap().text, "fine");
         let lossy: Vec<_> = ArticleReader::new(&[bad], InputFormat::Text, true).collect();
         assert_eq!(lossy[0].as_ref().unwrap().text, "caf\u{fffd} au lait");

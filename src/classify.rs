@@ -19,8 +19,8 @@ use crate::model::{Model, TextClassifier};
 use crate::ngrams::TermExtractor;
 use crate::scorer::CompiledScorer;
 use crate::segment::split_statements;
-use crate::tokenize::{Token, TokenKind, tokenize};
 use crate::targets::{MentionMask, TargetSpec, same_target};
+use crate::tokenize::{Token, TokenKind, tokenize};
 
 /// A decision with its probabilities and, when asked, its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -86,12 +86,18 @@ impl ClassLabels {
             .iter()
             .map(|c| {
                 task.labels().iter().copied().find(|l| l == c).ok_or_else(|| {
-                    Error::Settings(format!("the model's {} classifier has an unknown class \"{c}\"", task.name()))
+                    Error::Settings(format!(
+                        "the model's {} classifier has an unknown class \"{c}\"",
+                        task.name()
+                    ))
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         if labels.len() > Probabilities::MAX_LABELS {
-            return Err(Error::Settings(format!("the model's {} classifier has too many classes", task.name())));
+            return Err(Error::Settings(format!(
+                "the model's {} classifier has too many classes",
+                task.name()
+            )));
         }
         let mut alphabetical: Vec<usize> = (0..labels.len()).collect();
         alphabetical.sort_by_key(|&i| labels[i]);
@@ -322,7 +328,11 @@ impl<'m> ArticleClassifier<'m> {
     /// Tokens of `statement`, and the merged heads' probabilities.
     fn score(&self, extractor: &mut TermExtractor, statement: &str) -> StatementScores {
         let tokens = tokenize(statement);
-        let words = tokens.iter().filter(|t| t.kind != TokenKind::Boundary).cloned().collect();
+        let words = tokens
+            .iter()
+            .filter(|t| t.kind != TokenKind::Boundary)
+            .cloned()
+            .collect();
         let mut heads = Vec::new();
         if let Some(scorer) = &self.scorer {
             scorer.score(&mut extractor.scorer, &mut extractor.stems, &tokens, &mut heads);

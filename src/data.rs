@@ -19,9 +19,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// The two classification tasks a model can be trained for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Task {
     /// Stance toward the row's target: favor, against or none.
@@ -79,30 +77,60 @@ impl Example {
 }
 
 /// A file's rows plus a digest of its bytes (stored in the model for provenance).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Dataset {
     pub path: PathBuf,
     pub examples: Vec<Example>,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
+    /// Rows that could not be read, each as the error naming its line
+    /// (only with [`BadRows::Skip`]; otherwise the first one is the error).
+    pub bad_rows: Vec<Error>,
 }
 
-/// Reads a labeled file, choosing JSON Lines or CSV by its extension.
+/// What to do with a row that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRows {
+    /// Stop at the first bad row with its error (the default).
+    Fail,
+    /// Leave the row out and keep its error in [`Dataset::bad_rows`], so the
+    /// caller can report and count it.
+    Skip,
+}
+
+/// Reads a labeled file, choosing JSON Lines or CSV by its extension;
+/// stops at the first bad row.
 pub fn read_dataset(path: &Path) -> Result<Dataset> {
+    read_dataset_with(path, BadRows::Fail)
+}
+
+/// Reads a labeled file, choosing JSON Lines or CSV by its extension, with
+/// bad rows handled as `bad_rows` says. A file that is unusable as a whole
+/// (unreadable, a CSV header without a text column) is always an error.
+pub fn read_dataset_with(path: &Path, bad_rows: BadRows) -> Result<Dataset> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let sha256 = sha256_hex(&bytes);
-    let is_csv = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
-    let examples = if is_csv {
-        parse_csv(path, &bytes)?
-    } else {
-        parse_jsonl(path, &bytes[..])?
+    let is_csv = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    let mut examples = Vec::new();
+    let mut skipped = Vec::new();
+    let mut take = |row: Result<Example>| -> Result<()> {
+        match (row, bad_rows) {
+            (Ok(example), _) => examples.push(example),
+            (Err(e @ Error::Data { .. }), BadRows::Skip) => skipped.push(e),
+            (Err(e), _) => return Err(e),
+        }
+        Ok(())
     };
+    if is_csv {
+        csv_rows(path, &bytes, &mut take)?;
+    } else {
+        jsonl_rows(path, &bytes[..], &mut take)?;
+    }
     Ok(Dataset {
         path: path.to_path_buf(),
         examples,
         sha256,
+        bad_rows: skipped,
     })
 }
 
@@ -114,75 +142,113 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Parses JSON Lines from a reader; blank lines are allowed and ignored.
+/// Stops at the first bad row.
 pub fn parse_jsonl(path: &Path, reader: impl Read) -> Result<Vec<Example>> {
-    let mut reader = BufReader::new(reader);
     let mut examples = Vec::new();
+    jsonl_rows(path, reader, &mut |row| {
+        examples.push(row?);
+        Ok(())
+    })?;
+    Ok(examples)
+}
+
+/// Calls `take` with every row of JSON Lines, read or failed; stops when
+/// `take` (or reading the file itself) fails.
+fn jsonl_rows(path: &Path, reader: impl Read, take: &mut dyn FnMut(Result<Example>) -> Result<()>) -> Result<()> {
+    let mut reader = BufReader::new(reader);
     let mut buf = Vec::new();
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, e))?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(path, e))?;
         if n == 0 {
             break;
         }
         line_no += 1;
-        let data_err = |message: String| Error::Data {
-            path: path.to_path_buf(),
-            line: line_no,
-            message,
-        };
-        let line = std::str::from_utf8(&buf).map_err(|e| {
-            data_err(format!(
-                "invalid UTF-8 at byte {} of the line",
-                e.valid_up_to()
-            ))
-        })?;
-        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        if line.trim().is_empty() {
+        let body = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf);
+        if std::str::from_utf8(body).is_ok_and(|s| s.trim().is_empty()) {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(line).map_err(|e| data_err(format!("invalid JSON: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(data_err("expected a JSON object".into()));
-        };
-        let field = |name: &str| -> Result<Option<String>> {
-            match map.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
-                Some(other) => Err(data_err(format!(
-                    "field \"{name}\" must be a string, found {other}"
-                ))),
-            }
-        };
-        let raw = RawRow {
-            id: field("id")?,
-            text: field("text")?,
-            target: field("target")?,
-            stance: field("stance")?,
-            sentiment: field("sentiment")?,
-            split: field("split")?,
-        };
-        examples.push(raw.validate(path, line_no)?);
+        take(jsonl_row(path, line_no, &buf))?;
     }
+    Ok(())
+}
+
+/// One non-blank line of JSON Lines as a row.
+fn jsonl_row(path: &Path, line_no: u64, buf: &[u8]) -> Result<Example> {
+    let data_err = |message: String| Error::Data {
+        path: path.to_path_buf(),
+        line: line_no,
+        message,
+    };
+    let line = std::str::from_utf8(buf)
+        .map_err(|e| data_err(format!("invalid UTF-8 at byte {} of the line", e.valid_up_to())))?;
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let value: Value = serde_json::from_str(line).map_err(|e| data_err(format!("invalid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(data_err("expected a JSON object".into()));
+    };
+    let field = |name: &str| -> Result<Option<String>> {
+        match map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
+            Some(other) => Err(data_err(format!("field \"{name}\" must be a string, found {other}"))),
+        }
+    };
+    let raw = RawRow {
+        id: field("id")?,
+        text: field("text")?,
+        target: field("target")?,
+        stance: field("stance")?,
+        sentiment: field("sentiment")?,
+        split: field("split")?,
+    };
+    raw.validate(path, line_no)
+}
+
+/// Parses CSV with a header row; an empty cell is a missing value. Stops
+/// at the first bad row.
+pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Example>> {
+    let mut examples = Vec::new();
+    csv_rows(path, bytes, &mut |row| {
+        examples.push(row?);
+        Ok(())
+    })?;
     Ok(examples)
 }
 
-/// Parses CSV with a header row; an empty cell is a missing value.
-pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Example>> {
+/// Calls `take` with every row of a CSV file, read or failed; stops when
+/// `take` fails or the header is unusable.
+fn csv_rows(path: &Path, bytes: &[u8], take: &mut dyn FnMut(Result<Example>) -> Result<()>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .from_reader(bytes);
+    // The csv crate's own line numbers are off by one in CRLF files, so a
+    // line is counted from the byte offset where its record starts.
+    // Records come in file order, so counting resumes where it stopped.
+    let counted = std::cell::Cell::new((0usize, 1u64));
+    let line_at = |byte: u64| {
+        // A record's reported start can be the line ending before it.
+        let mut byte = (byte as usize).min(bytes.len());
+        while byte < bytes.len() && matches!(bytes[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        let (from, line) = match counted.get() {
+            (from, line) if from <= byte => (from, line),
+            _ => (0, 1),
+        };
+        let line = line + bytes[from..byte].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted.set((byte, line));
+        line
+    };
     let csv_err = |e: csv::Error| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
         let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!("row has {len} fields but the header has {expected_len}"),
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                format!("row has {len} fields but the header has {expected_len}")
+            }
             csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8 ({err})"),
             _ => e.to_string(),
         };
@@ -215,10 +281,24 @@ pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Example>> {
             message: "CSV header has neither a \"stance\" nor a \"sentiment\" column".into(),
         });
     }
-    let mut examples = Vec::new();
     let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record).map_err(csv_err)? {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // A ragged or undecodable record: the reader goes on with the next.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                ) =>
+            {
+                take(Err(csv_err(e)))?;
+                continue;
+            }
+            Err(e) => return Err(csv_err(e)),
+        }
+        let line = record.position().map(|p| line_at(p.byte())).unwrap_or(0);
         let cell = |col: Option<usize>| -> Result<Option<String>> {
             let Some(col) = col else { return Ok(None) };
             let bytes = record.get(col).unwrap_or_default();
@@ -227,23 +307,22 @@ pub fn parse_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Example>> {
                 line,
                 message: format!("invalid UTF-8 at byte {} of a field", e.valid_up_to()),
             })?;
-            Ok(if s.trim().is_empty() {
-                None
-            } else {
-                Some(s.to_string())
-            })
+            Ok(if s.trim().is_empty() { None } else { Some(s.to_string()) })
         };
-        let raw = RawRow {
-            id: cell(cols[0])?,
-            text: cell(Some(text_col))?,
-            target: cell(cols[1])?,
-            stance: cell(cols[2])?,
-            sentiment: cell(cols[3])?,
-            split: cell(cols[4])?,
-        };
-        examples.push(raw.validate(path, line)?);
+        let row = (|| {
+            RawRow {
+                id: cell(cols[0])?,
+                text: cell(Some(text_col))?,
+                target: cell(cols[1])?,
+                stance: cell(cols[2])?,
+                sentiment: cell(cols[3])?,
+                split: cell(cols[4])?,
+            }
+            .validate(path, line)
+        })();
+        take(row)?;
     }
-    Ok(examples)
+    Ok(())
 }
 
 /// A row as read, before its labels are checked.
@@ -263,9 +342,7 @@ impl RawRow {
             line,
             message,
         };
-        let text = self
-            .text
-            .ok_or_else(|| err("missing \"text\"".to_string()))?;
+        let text = self.text.ok_or_else(|| err("missing \"text\"".to_string()))?;
         let stance = parse_label(Task::Stance, self.stance.as_deref()).map_err(err)?;
         let sentiment = parse_label(Task::Sentiment, self.sentiment.as_deref()).map_err(err)?;
         let target = self.target.unwrap_or_default().trim().to_string();
@@ -273,9 +350,7 @@ impl RawRow {
             return Err(err("a row with a stance label needs a \"target\"".into()));
         }
         Ok(Example {
-            id: self
-                .id
-                .unwrap_or_else(|| format!("{}:{line}", path.display())),
+            id: self.id.unwrap_or_else(|| format!("{}:{line}", path.display())),
             text,
             target,
             stance,
@@ -330,7 +405,11 @@ mod tests {
     fn jsonl_errors_name_the_line() {
         let cases = [
             ("{\"text\":\"a\",\"stance\":null}\n{bad json\n", 2, "invalid JSON"),
-            ("{\"text\":\"a\",\"target\":\"X\",\"stance\":\"maybe\"}\n", 1, "unknown stance label"),
+            (
+                "{\"text\":\"a\",\"target\":\"X\",\"stance\":\"maybe\"}\n",
+                1,
+                "unknown stance label",
+            ),
             ("{\"target\":\"X\",\"stance\":\"favor\"}\n", 1, "missing \"text\""),
             ("{\"text\":\"a\",\"stance\":\"favor\"}\n", 1, "needs a \"target\""),
             ("[1,2]\n", 1, "expected a JSON object"),

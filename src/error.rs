@@ -24,11 +24,7 @@ pub enum Error {
     /// A row of a data file is malformed (bad JSON, bad CSV, invalid UTF-8,
     /// a missing column, an unknown label).
     #[error("{}:{line}: {message}", path.display())]
-    Data {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
+    Data { path: PathBuf, line: u64, message: String },
 
     /// A data file as a whole is unusable (no header, no rows).
     #[error("{}: {message}", path.display())]
@@ -60,6 +56,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// The file the error is about, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Io { path, .. }
+            | Error::Data { path, .. }
+            | Error::DataFile { path, .. }
+            | Error::Model { path, .. }
+            | Error::ModelVersion { path, .. } => Some(path),
+            Error::Training(_) | Error::Settings(_) => None,
+        }
+    }
+
+    /// The line (from 1) the error is about, if any.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Error::Data { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

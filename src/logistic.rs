@@ -149,9 +149,7 @@ impl LinearClassifier {
         params.validate()?;
         let k = classes.len();
         if k < 2 {
-            return Err(Error::Training(format!(
-                "need at least two classes to fit, found {k}"
-            )));
+            return Err(Error::Training(format!("need at least two classes to fit, found {k}")));
         }
         let mut counts = vec![0usize; k];
         labels.iter().for_each(|&l| counts[l] += 1);
@@ -194,18 +192,16 @@ impl LinearClassifier {
             if let Some(init) = warm_start.take() {
                 solver = solver.initial_params(init);
             }
-            let fitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                solver.fit(&dataset)
-            }))
-            .map_err(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Error::Training(format!("the logistic-regression solver panicked: {what}"))
-            })?
-            .map_err(|e| Error::Training(format!("the logistic-regression solver failed: {e}")))?;
+            let fitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| solver.fit(&dataset)))
+                .map_err(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Error::Training(format!("the logistic-regression solver panicked: {what}"))
+                })?
+                .map_err(|e| Error::Training(format!("the logistic-regression solver failed: {e}")))?;
             if fitted.classes().len() != k {
                 return Err(Error::Training(format!(
                     "solver saw {} classes, expected {k}",
@@ -217,7 +213,12 @@ impl LinearClassifier {
                 intercepts: fitted.intercept().iter().map(|&b| b as f32).collect(),
                 ..model.clone()
             };
-            if candidate.weights.iter().chain(&candidate.intercepts).any(|w| !w.is_finite()) {
+            if candidate
+                .weights
+                .iter()
+                .chain(&candidate.intercepts)
+                .any(|w| !w.is_finite())
+            {
                 return Err(Error::Training("the solver returned non-finite weights".into()));
             }
             let norm = candidate.gradient_norm(rows, labels, params.alpha);
@@ -259,6 +260,12 @@ impl LinearClassifier {
     /// How the fit ended.
     pub fn diagnostics(&self) -> &FitDiagnostics {
         &self.diagnostics
+    }
+
+    /// Adds `shift` to the intercept of class `c`: a prior correction that
+    /// makes the class more (positive) or less (negative) likely.
+    pub fn shift_intercept(&mut self, c: usize, shift: f32) {
+        self.intercepts[c] += shift;
     }
 
     /// The intercept of each class.
@@ -410,9 +417,7 @@ mod tests {
     #[test]
     fn learns_the_toy_problem() {
         let (rows, labels) = toy();
-        let model =
-            LinearClassifier::fit(&rows, &labels, classes(), 6, &LogisticParams::default())
-                .unwrap();
+        let model = LinearClassifier::fit(&rows, &labels, classes(), 6, &LogisticParams::default()).unwrap();
         let correct = rows
             .iter()
             .zip(&labels)
@@ -431,8 +436,7 @@ mod tests {
     fn rejects_bad_inputs_without_panicking() {
         let (rows, labels) = toy();
         let one_class = vec![0; rows.len()];
-        let err = LinearClassifier::fit(&rows, &one_class, classes(), 6, &LogisticParams::default())
-            .unwrap_err();
+        let err = LinearClassifier::fit(&rows, &one_class, classes(), 6, &LogisticParams::default()).unwrap_err();
         assert!(err.to_string().contains("has no training rows"), "{err}");
         let bad = LogisticParams {
             alpha: -1.0,

@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use stance::data::{Example, Task, read_dataset};
+use stance::data::{Example, Task};
 use stance::evaluate::{Evaluation, evaluate};
 use stance::metrics::Report;
 use stance::model::{DataFileInfo, Model};
@@ -21,7 +21,11 @@ use stance::train::{StanceMode, TaskSelection, TrainSettings, stratified_holdout
 use stance::vectorize::Selection;
 
 #[derive(Parser)]
-#[command(name = "stance", version, about = "Stance and sentiment toward named targets in news text")]
+#[command(
+    name = "stance",
+    version,
+    about = "Stance and sentiment toward named targets in news text"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -123,6 +127,10 @@ struct ClassifyArgs {
     /// Replace invalid UTF-8 instead of reporting it as an error.
     #[arg(long)]
     lossy: bool,
+    /// Exit 0 even when some inputs could not be read (they are still
+    /// reported, on stderr and as error records in the output).
+    #[arg(long)]
+    skip_bad: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -164,6 +172,10 @@ struct TrainArgs {
     /// Where to write the model (written atomically).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
+    /// Leave out rows that cannot be read (each is reported on stderr and
+    /// counted in the model's training record) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
     /// Which task(s) to train.
     #[arg(long, value_enum, default_value = "both")]
     task: TaskArg,
@@ -252,6 +264,10 @@ struct EvaluateArgs {
     /// Only rows about this target (case-insensitive).
     #[arg(long, value_name = "NAME")]
     target: Option<String>,
+    /// Leave out rows that cannot be read (each is reported on stderr and
+    /// counted) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 #[derive(clap::Args)]
@@ -264,6 +280,23 @@ struct InspectArgs {
 }
 
 fn main() -> ExitCode {
+    // A panic is a bug, never the user's fault: say so in one line and exit
+    // with the code the README documents for it (101), without a backtrace
+    // dump unless RUST_BACKTRACE asks for one.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            default_hook(info);
+        }
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("stance: internal error (a bug in stance, please report it){location}: {message}");
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => cmd_train(args),
@@ -304,19 +337,39 @@ fn parse_char_ngrams(spec: &str) -> Result<Option<(usize, usize)>> {
     }
 }
 
-fn read_all(paths: &[PathBuf]) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
+fn read_all(paths: &[PathBuf], skip_bad: bool) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
     let mut examples = Vec::new();
     let mut files = Vec::new();
     for path in paths {
-        let dataset = read_dataset(path)?;
+        let dataset = read_labeled(path, skip_bad)?;
         files.push(DataFileInfo {
             path: path.display().to_string(),
             sha256: dataset.sha256,
             rows: dataset.examples.len(),
+            bad_rows: dataset.bad_rows.len(),
         });
         examples.extend(dataset.examples);
     }
     Ok((examples, files))
+}
+
+/// Reads a labeled file; with `skip_bad`, rows that cannot be read are left
+/// out, each reported on stderr, with a count at the end.
+fn read_labeled(path: &Path, skip_bad: bool) -> Result<stance::data::Dataset> {
+    use stance::data::{BadRows, read_dataset_with};
+    let dataset = read_dataset_with(path, if skip_bad { BadRows::Skip } else { BadRows::Fail })?;
+    for e in &dataset.bad_rows {
+        eprintln!("stance: skipped: {e}");
+    }
+    if !dataset.bad_rows.is_empty() {
+        eprintln!(
+            "stance: {}: skipped {} bad row(s), read {}",
+            path.display(),
+            dataset.bad_rows.len(),
+            dataset.examples.len()
+        );
+    }
+    Ok(dataset)
 }
 
 fn cmd_train(args: TrainArgs) -> Result<()> {
@@ -361,14 +414,17 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         Some(path) => read_targets_file(path)?,
         None => Vec::new(),
     };
-    let (examples, files) = read_all(&args.data)?;
+    let (examples, files) = read_all(&args.data, args.skip_bad)?;
     if examples.is_empty() {
-        bail!("the training data has no rows");
+        bail!(
+            "{}: no rows to train on",
+            args.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
     }
 
     // Decide what is held out for the report.
     let (fit_rows, held_out, held_out_name) = if let Some(test) = &args.test {
-        let dataset = read_dataset(test)?;
+        let dataset = read_labeled(test, args.skip_bad)?;
         (examples, dataset.examples, test.display().to_string())
     } else if let Some(fraction) = args.test_fraction {
         if !(fraction > 0.0 && fraction < 1.0) {
@@ -377,9 +433,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         let (fit, test) = stratified_holdout(&examples, fraction, args.seed);
         (fit, test, format!("{:.0}% stratified hold-out", fraction * 100.0))
     } else {
-        let (test, fit): (Vec<_>, Vec<_>) = examples
-            .into_iter()
-            .partition(|e| e.split.as_deref() == Some("test"));
+        let (test, fit): (Vec<_>, Vec<_>) = examples.into_iter().partition(|e| e.split.as_deref() == Some("test"));
         (fit, test, "rows with split \"test\"".to_string())
     };
 
@@ -425,13 +479,24 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        writeln!(out, "trained {} in {seconds:.1}s -> {}", describe_tasks(&model), args.out.display())?;
+        writeln!(
+            out,
+            "trained {} in {seconds:.1}s -> {}",
+            describe_tasks(&model),
+            args.out.display()
+        )?;
         for (task, n) in &model.training.fit_rows {
             let skipped = model.training.skipped.get(task).copied().unwrap_or(0);
-            writeln!(out, "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)")?;
+            writeln!(
+                out,
+                "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)"
+            )?;
         }
         for (name, n) in &model.training.gated {
-            writeln!(out, "  {name}: {n} rows left out by the mention gate (their text does not mention the target)")?;
+            writeln!(
+                out,
+                "  {name}: {n} rows left out by the mention gate (their text does not mention the target)"
+            )?;
         }
         if model.training.sentiment_repeats > 0 {
             writeln!(
@@ -460,6 +525,9 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                 let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
                 writeln!(out, "    cv: {}", cells.join(", "))?;
             }
+            if let Some(shift) = model.training.neutral_shift.get(&name) {
+                writeln!(out, "    cv chose a prior shift of {shift:+} on the neutral class")?;
+            }
         }
         match &evaluation {
             Some(e) => {
@@ -474,9 +542,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
     }
     for (name, c) in model.classifiers() {
         if !c.classifier.diagnostics().converged {
-            eprintln!(
-                "stance: warning: {name} did not converge; its predictions may be poor (see the report)"
-            );
+            eprintln!("stance: warning: {name} did not converge; its predictions may be poor (see the report)");
         }
     }
     Ok(())
@@ -509,28 +575,40 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 
 fn cmd_evaluate(args: EvaluateArgs) -> Result<()> {
     let (model, model_name) = load_model(args.model.as_deref())?;
-    let dataset = read_dataset(&args.data)?;
+    let dataset = read_labeled(&args.data, args.skip_bad)?;
     let read = dataset.examples.len();
     let rows: Vec<Example> = dataset
         .examples
         .into_iter()
         .filter(|e| args.split.as_ref().is_none_or(|s| e.split.as_ref() == Some(s)))
-        .filter(|e| args.target.as_ref().is_none_or(|t| stance::targets::same_target(t, &e.target)))
+        .filter(|e| {
+            args.target
+                .as_ref()
+                .is_none_or(|t| stance::targets::same_target(t, &e.target))
+        })
         .collect();
     if rows.is_empty() {
-        bail!("{}: no rows left after --split/--target ({read} read)", args.data.display());
+        bail!(
+            "{}: no rows left after --split/--target ({read} read)",
+            args.data.display()
+        );
     }
     if rows.len() < read {
         eprintln!("stance: evaluating {} of {read} rows (--split/--target)", rows.len());
     }
-    let evaluation = evaluate(&model, &rows, args.mention_gate)
-        .with_context(|| format!("evaluating on {}", args.data.display()))?;
+    let evaluation =
+        evaluate(&model, &rows, args.mention_gate).with_context(|| format!("evaluating on {}", args.data.display()))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&evaluation)?)?,
         ReportFormat::Table => {
-            writeln!(out, "{model_name} on {} ({} rows)", args.data.display(), evaluation.rows)?;
+            writeln!(
+                out,
+                "{model_name} on {} ({} rows)",
+                args.data.display(),
+                evaluation.rows
+            )?;
             write_evaluation(&mut out, &evaluation)?;
         }
     }
@@ -560,7 +638,11 @@ fn write_report(out: &mut impl Write, task: Task, r: &Report, skipped: usize) ->
         write!(out, "  F_avg {f:.4}")?;
     }
     writeln!(out)?;
-    writeln!(out, "  {:<10} {:>9} {:>7} {:>7} {:>8}", "label", "precision", "recall", "f1", "support")?;
+    writeln!(
+        out,
+        "  {:<10} {:>9} {:>7} {:>7} {:>8}",
+        "label", "precision", "recall", "f1", "support"
+    )?;
     for label in &r.confusion.labels {
         let m = &r.per_class[label];
         writeln!(
@@ -611,7 +693,11 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
     };
     let classifier = ArticleClassifier::new(&model, targets.as_deref(), args.explain)?;
     let stdout_tty = std::io::stdout().is_terminal();
-    let format = match args.format.unwrap_or(if stdout_tty { OutputFormatArg::Table } else { OutputFormatArg::Jsonl }) {
+    let format = match args.format.unwrap_or(if stdout_tty {
+        OutputFormatArg::Table
+    } else {
+        OutputFormatArg::Jsonl
+    }) {
         OutputFormatArg::Table => Format::Table,
         OutputFormatArg::Jsonl => Format::Jsonl,
         OutputFormatArg::Json => Format::Json,
@@ -638,18 +724,24 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
     let mut writer = ResultWriter::new(out, format, names.clone(), color);
     let description = format!(
         "model {model_name}: stance toward {}; sentiment {}",
-        if names.is_empty() { "no target".to_string() } else { names.join(", ") },
+        if names.is_empty() {
+            "no target".to_string()
+        } else {
+            names.join(", ")
+        },
         if model.sentiment.is_some() { "yes" } else { "no" }
     );
     writer.begin(&description)?;
     let mut corpus = CorpusSummary::default();
     let mut failures = 0usize;
-    // Read a batch, classify it in parallel, write it in input order.
+    // Read a batch, classify it in parallel, write it in input order; an
+    // input that cannot be read keeps its place as an error record.
     const BATCH_ARTICLES: usize = 256;
     const BATCH_BYTES: usize = 8 << 20;
     let mut reader = reader.peekable();
     while reader.peek().is_some() {
         let mut batch: Vec<Article> = Vec::new();
+        let mut errors: Vec<(usize, stance::Error)> = Vec::new();
         let mut bytes = 0;
         while batch.len() < BATCH_ARTICLES && bytes < BATCH_BYTES {
             match reader.next() {
@@ -660,6 +752,7 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
                 Some(Err(e)) => {
                     eprintln!("stance: error: {e}");
                     failures += 1;
+                    errors.push((batch.len(), e));
                 }
                 None => break,
             }
@@ -673,14 +766,24 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
                 (result, written.map(|()| bytes))
             })
         });
-        for (result, bytes) in rendered {
+        let mut errors = errors.into_iter().peekable();
+        for (i, (result, bytes)) in rendered.into_iter().enumerate() {
+            while let Some((_, e)) = errors.next_if(|(at, _)| *at == i) {
+                writer.error(&e)?;
+            }
             writer.write_rendered(&bytes?)?;
             corpus.add(&result);
+        }
+        for (_, e) in errors {
+            writer.error(&e)?;
         }
     }
     writer.finish(&corpus)?;
     if failures > 0 {
-        bail!("{failures} input(s) could not be read (see the messages above)");
+        if !args.skip_bad {
+            bail!("{failures} input(s) could not be read (see the messages above and the error records in the output)");
+        }
+        eprintln!("stance: {failures} input(s) could not be read and were skipped (--skip-bad)");
     }
     Ok(())
 }
@@ -699,8 +802,8 @@ fn cmd_bench(args: BenchArgs) -> Result<()> {
         InputFormatArg::Text => InputFormat::Text,
         InputFormatArg::Jsonl => InputFormat::Jsonl,
     };
-    let articles = ArticleReader::new(std::slice::from_ref(&args.input), format, false)
-        .collect::<stance::Result<Vec<_>>>()?;
+    let articles =
+        ArticleReader::new(std::slice::from_ref(&args.input), format, false).collect::<stance::Result<Vec<_>>>()?;
     let bytes: usize = articles.iter().map(|a| a.text.len()).sum();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -790,7 +893,8 @@ fn cmd_check(args: CheckArgs) -> Result<()> {
     let floors: std::collections::BTreeMap<String, f64> = match &args.floors {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{}: expected {{\"phenomenon\": floor, ...}}", path.display()))?
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: expected {{\"phenomenon\": floor, ...}}", path.display()))?
         }
         None => Default::default(),
     };
@@ -800,11 +904,26 @@ fn cmd_check(args: CheckArgs) -> Result<()> {
     if args.format == ReportFormat::Json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
-        writeln!(out, "{model_name} on {}: {}/{} correct ({:.1}%)", args.suite.display(), report.correct, report.n, 100.0 * report.accuracy)?;
-        writeln!(out, "  {:<26} {:>4} {:>8} {:>7}", "phenomenon", "n", "accuracy", "floor")?;
+        writeln!(
+            out,
+            "{model_name} on {}: {}/{} correct ({:.1}%)",
+            args.suite.display(),
+            report.correct,
+            report.n,
+            100.0 * report.accuracy
+        )?;
+        writeln!(
+            out,
+            "  {:<26} {:>4} {:>8} {:>7}",
+            "phenomenon", "n", "accuracy", "floor"
+        )?;
         for p in &report.phenomena {
             let floor = floors.get(&p.phenomenon).map_or("-".to_string(), |f| format!("{f:.2}"));
-            writeln!(out, "  {:<26} {:>4} {:>8.3} {:>7}", p.phenomenon, p.n, p.accuracy, floor)?;
+            writeln!(
+                out,
+                "  {:<26} {:>4} {:>8.3} {:>7}",
+                p.phenomenon, p.n, p.accuracy, floor
+            )?;
         }
         if !report.failures.is_empty() {
             writeln!(out, "\nfailures:")?;
@@ -849,7 +968,9 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
         "  settings: mode {}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {}, sublinear tf {}, max iterations {}, seed {}",
         serde_json::to_value(s.stance_mode)?.as_str().unwrap_or("?"),
         s.terms.word_ngrams,
-        s.terms.char_ngrams.map_or("none".to_string(), |(a, b)| format!("{a}-{b}")),
+        s.terms
+            .char_ngrams
+            .map_or("none".to_string(), |(a, b)| format!("{a}-{b}")),
         s.terms.negation,
         s.vectors.min_df,
         s.vectors.max_features,

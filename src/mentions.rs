@@ -84,7 +84,9 @@ impl MentionFinder {
 /// `Syrian-Americans`: the token follows a hyphen glued to a capitalised word.
 fn hyphen_compound(text: &str, token: &Token) -> bool {
     let before = &text[..token.start];
-    let Some(rest) = before.strip_suffix('-') else { return false };
+    let Some(rest) = before.strip_suffix('-') else {
+        return false;
+    };
     let word: String = rest.chars().rev().take_while(|c| c.is_alphabetic()).collect();
     word.chars().last().is_some_and(|c| c.is_uppercase())
 }
@@ -96,17 +98,38 @@ mod tests {
     fn us() -> TargetSpec {
         TargetSpec {
             name: "United States".into(),
-            aliases: ["U.S.", "US", "United States", "America", "American", "Americans", "Washington", "the White House", "the Pentagon", "the Biden administration"]
-                .map(String::from)
-                .to_vec(),
-            exclude: ["Latin America", "South America", "The Washington Post", "Washington state", "George Washington"]
-                .map(String::from)
-                .to_vec(),
+            aliases: [
+                "U.S.",
+                "US",
+                "United States",
+                "America",
+                "American",
+                "Americans",
+                "Washington",
+                "the White House",
+                "the Pentagon",
+                "the Biden administration",
+            ]
+            .map(String::from)
+            .to_vec(),
+            exclude: [
+                "Latin America",
+                "South America",
+                "The Washington Post",
+                "Washington state",
+                "George Washington",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 
     fn aliases(text: &str) -> Vec<String> {
-        MentionFinder::new(&us()).find(text).into_iter().map(|m| m.alias).collect()
+        MentionFinder::new(&us())
+            .find(text)
+            .into_iter()
+            .map(|m| m.alias)
+            .collect()
     }
 
     #[test]
@@ -114,10 +137,16 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("The U.S. and US officials met", &["U.S.", "US"]),
             ("Let us hope, he told us", &[]),
-            ("Washington rejected the plan, The Washington Post reported", &["Washington"]),
+            (
+                "Washington rejected the plan, The Washington Post reported",
+                &["Washington"],
+            ),
             ("Trade with Latin America and South America grew", &[]),
             ("Syrian-Americans rallied; anti-American protests spread", &["American"]),
-            ("the White House and the Pentagon disagreed with the Biden administration", &["the White House", "the Pentagon", "the Biden administration"]),
+            (
+                "the White House and the Pentagon disagreed with the Biden administration",
+                &["the White House", "the Pentagon", "the Biden administration"],
+            ),
             ("American troops left; Americans voted", &["American", "Americans"]),
             ("A bridge in Washington state and George Washington University", &[]),
             ("The United States' allies", &["United States"]),

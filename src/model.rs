@@ -33,7 +33,12 @@ pub const FORMAT_VERSION: u64 = 1;
 /// The mask for stance toward `target`: its mentions when `mask_target`,
 /// and the other `targets`' mentions too when `mask_others`. Training and
 /// prediction both build masks here.
-pub fn mention_mask(mask_target: bool, mask_others: bool, target: &TargetSpec, targets: &[TargetSpec]) -> Option<MentionMask> {
+pub fn mention_mask(
+    mask_target: bool,
+    mask_others: bool,
+    target: &TargetSpec,
+    targets: &[TargetSpec],
+) -> Option<MentionMask> {
     mask_target.then(|| MentionMask::new(target, if mask_others { targets } else { &[] }))
 }
 
@@ -118,6 +123,9 @@ pub struct DataFileInfo {
     pub path: String,
     pub sha256: String,
     pub rows: usize,
+    /// Rows left out because they could not be read (`--skip-bad`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bad_rows: usize,
 }
 
 /// What the model was trained on and how it scored.
@@ -141,6 +149,10 @@ pub struct TrainingRecord {
     pub held_out: BTreeMap<String, Report>,
     /// The penalty chosen for each classifier (by cross-validation when asked).
     pub alpha: BTreeMap<String, f32>,
+    /// The shift cross-validation added to the intercept of the `none` /
+    /// `neutral` class, per classifier (absent when none was chosen).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub neutral_shift: BTreeMap<String, f32>,
     /// Cross-validated score per classifier and candidate alpha, if run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cross_validation: BTreeMap<String, Vec<(f32, f64)>>,
@@ -180,9 +192,10 @@ impl Model {
 
     /// The classifier that decides stance toward `target`.
     pub fn stance_classifier(&self, target: &str) -> Result<(&TextClassifier, TargetSpec)> {
-        let stance = self.stance.as_ref().ok_or_else(|| {
-            Error::Settings("the model was not trained for stance".into())
-        })?;
+        let stance = self
+            .stance
+            .as_ref()
+            .ok_or_else(|| Error::Settings("the model was not trained for stance".into()))?;
         let known = || {
             self.targets
                 .iter()
@@ -212,12 +225,7 @@ impl Model {
     }
 
     /// Stance of `text` toward `target`.
-    pub fn predict_stance(
-        &self,
-        extractor: &mut TermExtractor,
-        text: &str,
-        target: &str,
-    ) -> Result<Prediction> {
+    pub fn predict_stance(&self, extractor: &mut TermExtractor, text: &str, target: &str) -> Result<Prediction> {
         let (classifier, spec) = self.stance_classifier(target)?;
         let mask = classifier.mask_for(&spec, &self.targets);
         let row = classifier.featurize(extractor, text, mask.as_ref());
@@ -226,9 +234,10 @@ impl Model {
 
     /// Sentiment of `text`.
     pub fn predict_sentiment(&self, extractor: &mut TermExtractor, text: &str) -> Result<Prediction> {
-        let classifier = self.sentiment.as_ref().ok_or_else(|| {
-            Error::Settings("the model was not trained for sentiment".into())
-        })?;
+        let classifier = self
+            .sentiment
+            .as_ref()
+            .ok_or_else(|| Error::Settings("the model was not trained for sentiment".into()))?;
         let row = classifier.featurize(extractor, text, None);
         Ok(classifier.predict_row(&row))
     }
@@ -269,11 +278,7 @@ impl Model {
             path: path.to_path_buf(),
             message: "the output path has no file name".into(),
         })?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            file_name.to_string_lossy(),
-            std::process::id()
-        ));
+        let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut file = std::fs::File::create(&tmp)?;
             file.write_all(&json)?;
@@ -327,8 +332,8 @@ impl Model {
                 crate_version: env!("CARGO_PKG_VERSION"),
             });
         }
-        let model: Model = serde_json::from_value(value)
-            .map_err(|e| model_err(format!("the model file is inconsistent: {e}")))?;
+        let model: Model =
+            serde_json::from_value(value).map_err(|e| model_err(format!("the model file is inconsistent: {e}")))?;
         model.check().map_err(model_err)?;
         Ok(model)
     }
@@ -388,7 +393,10 @@ mod tests {
         loaded.save(&again).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&again).unwrap());
         // No temporary file is left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 
@@ -411,7 +419,17 @@ mod tests {
         let mut value = serde_json::to_value(&model).unwrap();
         value["format_version"] = 2.into();
         let err = Model::from_json(Path::new("m.json"), value.to_string().as_bytes()).unwrap_err();
-        assert!(matches!(err, Error::ModelVersion { found: 2, supported: 1, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::ModelVersion {
+                    found: 2,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let mut value = serde_json::to_value(&model).unwrap();
         value["sentiment"]["classifier"]["intercepts"] = serde_json::json!([0.0]);
         let err = Model::from_json(Path::new("m.json"), value.to_string().as_bytes()).unwrap_err();
@@ -444,7 +462,10 @@ mod tests {
             let p = model.predict_stance(&mut ex, &e.text, &e.target).unwrap();
             let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
             assert!((sum - 1.0).abs() < 1e-5 && p.probabilities.iter().all(|(_, x)| x.is_finite()));
-            assert_eq!(p.label, p.probabilities.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0);
+            assert_eq!(
+                p.label,
+                p.probabilities.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0
+            );
         }
         let empty = model.predict_stance(&mut ex, "", "Russia").unwrap();
         assert!(empty.confidence.is_finite());

@@ -145,7 +145,10 @@ impl Segments {
 /// Calls `f` with every character n-gram (`c:` + `lo..=hi` characters) of
 /// `word` padded with a space on each side, built in `buf`.
 pub fn for_each_char_gram(word: &str, lo: usize, hi: usize, buf: &mut String, mut f: impl FnMut(&str)) {
-    let padded: Vec<char> = std::iter::once(' ').chain(word.chars()).chain(std::iter::once(' ')).collect();
+    let padded: Vec<char> = std::iter::once(' ')
+        .chain(word.chars())
+        .chain(std::iter::once(' '))
+        .collect();
     for n in lo.max(1)..=hi {
         for w in padded.windows(n) {
             buf.clear();
@@ -205,7 +208,11 @@ mod tests {
         let terms = ex.terms(&settings(1, false), "The Kremlin blamed the US", Some(&mask));
         assert_eq!(terms, ["<target>", "blame", "the", "u.s."]);
         let mask = MentionMask::new(&russia, [&russia, &us]);
-        let terms = ex.terms(&settings(1, false), "The Kremlin blamed Washington and Russia", Some(&mask));
+        let terms = ex.terms(
+            &settings(1, false),
+            "The Kremlin blamed Washington and Russia",
+            Some(&mask),
+        );
         assert_eq!(terms, ["<target>", "blame", "<other>", "and", "<target>"]);
     }
 

@@ -29,6 +29,8 @@ pub struct ResultWriter<W: Write> {
     out: W,
     renderer: Renderer,
     articles_written: usize,
+    /// Inputs that could not be read, for the `json` document's `errors`.
+    errors: Vec<Value>,
 }
 
 impl<W: Write> ResultWriter<W> {
@@ -38,6 +40,7 @@ impl<W: Write> ResultWriter<W> {
             out,
             renderer: Renderer { format, color, targets },
             articles_written: 0,
+            errors: Vec::new(),
         }
     }
 
@@ -49,15 +52,30 @@ impl<W: Write> ResultWriter<W> {
             }
             Format::Csv => {
                 let mut header = vec![
-                    "article", "index", "start", "end", "target", "mentioned", "mentions", "stance",
-                    "p_favor", "p_against", "p_none", "sentiment", "p_positive", "p_negative",
-                    "p_neutral", "text",
+                    "article",
+                    "index",
+                    "start",
+                    "end",
+                    "target",
+                    "mentioned",
+                    "mentions",
+                    "stance",
+                    "p_favor",
+                    "p_against",
+                    "p_none",
+                    "sentiment",
+                    "p_positive",
+                    "p_negative",
+                    "p_neutral",
+                    "text",
                 ]
                 .join(",");
                 header.push('\n');
                 self.out.write_all(header.as_bytes())
             }
-            Format::Html => self.out.write_all(html_head(model_description, &self.renderer.targets).as_bytes()),
+            Format::Html => self
+                .out
+                .write_all(html_head(model_description, &self.renderer.targets).as_bytes()),
             Format::Table | Format::Jsonl => Ok(()),
         }
     }
@@ -68,6 +86,32 @@ impl<W: Write> ResultWriter<W> {
         self.renderer.article(article, result, first, &mut self.out)?;
         self.articles_written += 1;
         Ok(())
+    }
+
+    /// Reports an input that could not be read, in the output itself, so
+    /// that it is not silently missing: `jsonl` writes an error record
+    /// (`{"error": message, "path": ..., "line": ...}`) in its place, `table`
+    /// and `html` a line, `json` lists it under `"errors"`; `csv`, whose
+    /// rows are statements, leaves it to the message on stderr.
+    pub fn error(&mut self, error: &crate::Error) -> std::io::Result<()> {
+        let record = error_record(error);
+        match self.renderer.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, &record)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Json => {
+                self.errors.push(record);
+                Ok(())
+            }
+            Format::Table => writeln!(self.out, "!! could not read: {error}\n"),
+            Format::Html => writeln!(
+                self.out,
+                "<section class=\"article\"><p class=\"error\">could not read: {}</p></section>",
+                escape(&error.to_string())
+            ),
+            Format::Csv => Ok(()),
+        }
     }
 
     /// How this writer renders an article, for rendering on worker threads;
@@ -93,15 +137,30 @@ impl<W: Write> ResultWriter<W> {
     pub fn finish(&mut self, corpus: &CorpusSummary) -> std::io::Result<()> {
         match self.renderer.format {
             Format::Json => {
-                write!(self.out, "],\"corpus\":{}}}\n", json!(corpus))?;
+                write!(
+                    self.out,
+                    "],\"errors\":{},\"corpus\":{}}}\n",
+                    Value::Array(std::mem::take(&mut self.errors)),
+                    json!(corpus)
+                )?;
             }
             Format::Table => {
-                writeln!(self.out, "corpus: {} articles, {} statements", corpus.articles, corpus.statements)?;
+                writeln!(
+                    self.out,
+                    "corpus: {} articles, {} statements",
+                    corpus.articles, corpus.statements
+                )?;
                 for t in &corpus.targets {
                     writeln!(
                         self.out,
                         "  {}: mentioned in {} articles ({} statements: {} favor, {} against, {} none); mean article net stance {:+.2}",
-                        t.target, t.articles_mentioning, t.statements_mentioning, t.favor, t.against, t.none, t.mean_article_net_stance
+                        t.target,
+                        t.articles_mentioning,
+                        t.statements_mentioning,
+                        t.favor,
+                        t.against,
+                        t.none,
+                        t.mean_article_net_stance
                     )?;
                 }
             }
@@ -110,7 +169,6 @@ impl<W: Write> ResultWriter<W> {
         }
         self.out.flush()
     }
-
 }
 
 /// Renders articles in one format; shared by worker threads.
@@ -125,7 +183,13 @@ impl Renderer {
     /// Renders one article's results into `out`; `first` is whether it is
     /// the first article of the output (the `json` format separates
     /// articles with commas).
-    pub fn article(&self, article: &Article, result: &ArticleResult, first: bool, out: &mut impl Write) -> std::io::Result<()> {
+    pub fn article(
+        &self,
+        article: &Article,
+        result: &ArticleResult,
+        first: bool,
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
         match self.format {
             Format::Jsonl => {
                 let meta = (!article.meta.is_empty()).then_some(&article.meta);
@@ -183,7 +247,11 @@ impl Renderer {
                     t.map_or(String::new(), |t| t.target.clone()),
                     t.map_or(String::new(), |t| t.mentioned.to_string()),
                     t.map_or(String::new(), |t| {
-                        t.mentions.iter().map(|m| m.alias.as_str()).collect::<Vec<_>>().join("|")
+                        t.mentions
+                            .iter()
+                            .map(|m| m.alias.as_str())
+                            .collect::<Vec<_>>()
+                            .join("|")
                     }),
                     t.map_or(String::new(), |t| t.stance.label.to_string()),
                     t.map_or(String::new(), |t| p(&t.stance, "favor")),
@@ -216,7 +284,11 @@ impl Renderer {
 
     fn table(&self, result: &ArticleResult, out: &mut impl Write) -> std::io::Result<()> {
         let heading = format!("== {} ({} statements)", result.id, result.statements.len());
-        let heading = if self.color { format!("\x1b[1m{heading}\x1b[0m") } else { heading };
+        let heading = if self.color {
+            format!("\x1b[1m{heading}\x1b[0m")
+        } else {
+            heading
+        };
         writeln!(out, "{heading}")?;
         if result.statements.is_empty() {
             writeln!(out, "   no statements (empty or whitespace-only article)\n")?;
@@ -240,20 +312,31 @@ impl Renderer {
                 let padded = format!("{cell:<width$}");
                 line.push_str(&self.paint(if t.mentioned { &t.stance.label } else { "none" }, &padded));
             }
-            let sent = format!("{:<15}", format!("{} {:.2}", st.sentiment.label, st.sentiment.confidence));
+            let sent = format!(
+                "{:<15}",
+                format!("{} {:.2}", st.sentiment.label, st.sentiment.confidence)
+            );
             line.push_str(&self.paint(&st.sentiment.label, &sent));
             line.push_str(&truncate(&st.text.replace('\n', " "), 100));
             writeln!(out, "{line}")?;
             for t in &st.targets {
                 if !t.stance.evidence.is_empty() {
-                    let ev: Vec<String> =
-                        t.stance.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
+                    let ev: Vec<String> = t
+                        .stance
+                        .evidence
+                        .iter()
+                        .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
+                        .collect();
                     writeln!(out, "{:>6}{} {}: {}", "", t.target, t.stance.label, ev.join(", "))?;
                 }
             }
             if !st.sentiment.evidence.is_empty() {
-                let ev: Vec<String> =
-                    st.sentiment.evidence.iter().map(|e| format!("{:?} {:+.2}", e.term, e.contribution)).collect();
+                let ev: Vec<String> = st
+                    .sentiment
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
+                    .collect();
                 writeln!(out, "{:>6}sentiment {}: {}", "", st.sentiment.label, ev.join(", "))?;
             }
         }
@@ -266,6 +349,19 @@ impl Renderer {
         }
         writeln!(out)
     }
+}
+
+/// The JSON record of an input that could not be read.
+fn error_record(error: &crate::Error) -> Value {
+    let mut record = Map::new();
+    record.insert("error".into(), Value::String(error.to_string()));
+    if let Some(path) = error.path() {
+        record.insert("path".into(), Value::String(path.display().to_string()));
+    }
+    if let Some(line) = error.line() {
+        record.insert("line".into(), Value::from(line));
+    }
+    Value::Object(record)
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -387,7 +483,13 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
         let stances: Vec<String> = st
             .targets
             .iter()
-            .map(|t| if t.mentioned { t.stance.label.to_string() } else { "none".into() })
+            .map(|t| {
+                if t.mentioned {
+                    t.stance.label.to_string()
+                } else {
+                    "none".into()
+                }
+            })
             .collect();
         let mut title = String::new();
         for t in &st.targets {
@@ -399,7 +501,10 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
                 None => title.push_str(&format!("{}: not mentioned\n", t.target)),
             }
         }
-        title.push_str(&format!("sentiment: {} {:.2}", st.sentiment.label, st.sentiment.confidence));
+        title.push_str(&format!(
+            "sentiment: {} {:.2}",
+            st.sentiment.label, st.sentiment.confidence
+        ));
         let first = stances.first().cloned().unwrap_or_else(|| "none".into());
         let conf = st
             .targets
@@ -412,7 +517,11 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
             stances.join(" "),
             st.targets
                 .iter()
-                .map(|t| if t.mentioned { format!("{:.2}", t.stance.confidence) } else { String::new() })
+                .map(|t| if t.mentioned {
+                    format!("{:.2}", t.stance.confidence)
+                } else {
+                    String::new()
+                })
                 .collect::<Vec<_>>()
                 .join(" "),
             escape(&title),

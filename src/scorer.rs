@@ -203,8 +203,11 @@ impl CompiledScorer {
         let mut by_idf: Vec<(&str, f32)> = lowest_idf.into_iter().collect();
         by_idf.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
         let all_terms: Vec<&str> = by_idf.into_iter().map(|(t, _)| t).collect();
-        let term_ids: FxHashMap<Box<str>, u32> =
-            all_terms.iter().enumerate().map(|(i, t)| ((*t).into(), i as u32)).collect();
+        let term_ids: FxHashMap<Box<str>, u32> = all_terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((*t).into(), i as u32))
+            .collect();
         let mut table = vec![0f32; all_terms.len() * stride];
         for (c, head) in classifiers.iter().zip(&heads) {
             for f in 0..c.vectorizer.len() as u32 {
@@ -314,9 +317,15 @@ impl CompiledScorer {
                     scratch.ids.push(u);
                 }
             }
-            scratch.ids.extend_from_slice(&scratch.char_ids[repeated_lo as usize..repeated_hi as usize]);
+            scratch
+                .ids
+                .extend_from_slice(&scratch.char_ids[repeated_lo as usize..repeated_hi as usize]);
             if single_hi > single_lo {
-                for (acc, v) in scratch.sums.iter_mut().zip(&scratch.word_sums[sum_offset..][..self.stride]) {
+                for (acc, v) in scratch
+                    .sums
+                    .iter_mut()
+                    .zip(&scratch.word_sums[sum_offset..][..self.stride])
+                {
                     *acc += v;
                 }
                 for &u in &scratch.char_ids[single_lo as usize..single_hi as usize] {
@@ -342,7 +351,13 @@ impl CompiledScorer {
     /// a sum, is complete; any other term adds its row times the difference
     /// between its true `tf` (and `tf²`) and what the sums put in.
     fn weigh_and_score(&self, scratch: &mut ScorerScratch, out: &mut Vec<f32>) {
-        let ScorerScratch { counts, touched, ids, sums, .. } = scratch;
+        let ScorerScratch {
+            counts,
+            touched,
+            ids,
+            sums,
+            ..
+        } = scratch;
         for &u in ids.iter() {
             let c = &mut counts[u as usize];
             if c.count == 0 {
@@ -359,7 +374,12 @@ impl CompiledScorer {
             let sublinear = 1.0 + raw.ln();
             // Indexed by `SlotKind`: tf^2 for a norm slot, tf for a weight
             // slot, less what the word sums already added (1 each).
-            let multipliers = [raw * raw - done, sublinear * sublinear - done, raw - done, sublinear - done];
+            let multipliers = [
+                raw * raw - done,
+                sublinear * sublinear - done,
+                raw - done,
+                sublinear - done,
+            ];
             let row = &self.table[u as usize * self.stride..][..self.stride];
             for ((acc, value), kind) in sums.iter_mut().zip(row).zip(&self.slot_kinds) {
                 *acc += multipliers[*kind as usize] * value;
@@ -388,7 +408,8 @@ impl ScorerScratch {
         self.char_ids.clear();
         self.word_sums.clear();
         self.counts.clear();
-        self.counts.resize(scorer.table.len() / scorer.stride.max(1), TermCount::default());
+        self.counts
+            .resize(scorer.table.len() / scorer.stride.max(1), TermCount::default());
     }
 
     /// The cache entry of `tok`, made on its first occurrence.
@@ -420,12 +441,18 @@ impl ScorerScratch {
         grams.sort_unstable();
         let occurs_once = |i: usize| (i == 0 || grams[i - 1] != grams[i]) && grams.get(i + 1) != Some(&grams[i]);
         let single: Vec<u32> = (0..grams.len()).filter(|&i| occurs_once(i)).map(|i| grams[i]).collect();
-        let repeated: Vec<u32> = (0..grams.len()).filter(|&i| !occurs_once(i)).map(|i| grams[i]).collect();
+        let repeated: Vec<u32> = (0..grams.len())
+            .filter(|&i| !occurs_once(i))
+            .map(|i| grams[i])
+            .collect();
         let sum_offset = self.word_sums.len() as u32;
         self.word_sums.resize(self.word_sums.len() + scorer.stride, 0.0);
         let sum = &mut self.word_sums[sum_offset as usize..];
         for &u in &single {
-            for (acc, v) in sum.iter_mut().zip(&scorer.table[u as usize * scorer.stride..][..scorer.stride]) {
+            for (acc, v) in sum
+                .iter_mut()
+                .zip(&scorer.table[u as usize * scorer.stride..][..scorer.stride])
+            {
                 *acc += v;
             }
         }
@@ -477,8 +504,7 @@ mod tests {
                     ..Default::default()
                 };
                 let classifier =
-                    crate::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params)
-                        .unwrap();
+                    crate::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params).unwrap();
                 TextClassifier {
                     terms: terms.clone(),
                     mask_target: false,
@@ -521,7 +547,10 @@ mod tests {
                     let mut out = Vec::new();
                     // Twice: the second pass reads every token from the cache.
                     for _ in 0..2 {
-                        for text in TEXTS.iter().chain(["Unseen: Kremlin, Pentagon, not war, no no no."].iter()) {
+                        for text in TEXTS
+                            .iter()
+                            .chain(["Unseen: Kremlin, Pentagon, not war, no no no."].iter())
+                        {
                             scorer.score(&mut scratch, &mut stems, &tokenize(text), &mut out);
                             for (h, c) in fitted.iter().enumerate() {
                                 let fast = &out[scorer.head_range(h)];

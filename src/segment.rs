@@ -25,27 +25,95 @@ pub struct Statement {
 
 /// Abbreviations after which a period does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt", "Maj", "Adm",
-    "Cmdr", "Prof", "St", "Jr", "Sr", "Rev", "Hon", "Pres", "Amb", "Messrs", "Jan", "Feb", "Mar",
-    "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Vol", "vs", "Ft",
-    "Mt", "Gens", "Supt", "approx", "Fig", "Corp", "Inc", "Ltd", "Co", "Bros", "Univ", "Dept",
+    "Mr", "Mrs", "Ms", "Dr", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt", "Maj", "Adm", "Cmdr", "Prof",
+    "St", "Jr", "Sr", "Rev", "Hon", "Pres", "Amb", "Messrs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+    "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Vol", "vs", "Ft", "Mt", "Gens", "Supt", "approx", "Fig", "Corp", "Inc",
+    "Ltd", "Co", "Bros", "Univ", "Dept",
 ];
 
 /// Words that start a new sentence after a dotted acronym ("in the U.S. The
 /// move..."): elsewhere an acronym's period is taken as part of the acronym.
 const SENTENCE_STARTERS: &[&str] = &[
-    "The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "This", "That", "These",
-    "Those", "But", "And", "However", "In", "On", "At", "Its", "His", "Her", "Their", "Our",
-    "There", "What", "When", "Meanwhile", "Officials", "After", "Before", "If", "As", "Some",
-    "Many", "Earlier", "Later", "Still", "Yet", "So", "Now",
+    "The",
+    "A",
+    "An",
+    "He",
+    "She",
+    "It",
+    "They",
+    "We",
+    "I",
+    "You",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "But",
+    "And",
+    "However",
+    "In",
+    "On",
+    "At",
+    "Its",
+    "His",
+    "Her",
+    "Their",
+    "Our",
+    "There",
+    "What",
+    "When",
+    "Meanwhile",
+    "Officials",
+    "After",
+    "Before",
+    "If",
+    "As",
+    "Some",
+    "Many",
+    "Earlier",
+    "Later",
+    "Still",
+    "Yet",
+    "So",
+    "Now",
 ];
 
 /// Verbs that make a short clause after a quotation its attribution.
 const SPEECH_VERBS: &[&str] = &[
-    "said", "says", "told", "tells", "added", "adds", "asked", "asks", "stated", "wrote", "writes",
-    "insisted", "noted", "warned", "declared", "tweeted", "explained", "replied", "claimed",
-    "argued", "continued", "concluded", "stressed", "according", "announced", "responded",
-    "countered", "posted", "urged", "remarked", "quipped", "recalled", "emphasised", "emphasized",
+    "said",
+    "says",
+    "told",
+    "tells",
+    "added",
+    "adds",
+    "asked",
+    "asks",
+    "stated",
+    "wrote",
+    "writes",
+    "insisted",
+    "noted",
+    "warned",
+    "declared",
+    "tweeted",
+    "explained",
+    "replied",
+    "claimed",
+    "argued",
+    "continued",
+    "concluded",
+    "stressed",
+    "according",
+    "announced",
+    "responded",
+    "countered",
+    "posted",
+    "urged",
+    "remarked",
+    "quipped",
+    "recalled",
+    "emphasised",
+    "emphasized",
 ];
 
 static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -57,14 +125,12 @@ static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-static BULLET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:[-*•·▪–—]|\d{1,2}[.)])[ \t]+").unwrap());
+static BULLET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:[-*•·▪–—]|\d{1,2}[.)])[ \t]+").unwrap());
 
 /// A bullet marker inside a block whose line breaks were lost (scraped wire
 /// copy: "...fired on crowds. - Assad sacked the governor"): only after a
 /// sentence end or a colon, and only before a capital, a digit or a quote.
-static INLINE_BULLET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"^[-*•▪][ \t]+["“‘(]?[\p{Lu}\d]"#).unwrap());
+static INLINE_BULLET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^[-*•▪][ \t]+["“‘(]?[\p{Lu}\d]"#).unwrap());
 
 fn is_terminal(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '…')
@@ -134,9 +200,8 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
             // It must introduce more text; a dateline introduces a sentence.
             let rest = s + m.end();
             let next = text[rest..end].trim_start().chars().next();
-            let introduces = next.is_some_and(|c| {
-                !is_dateline || c.is_uppercase() || c.is_ascii_digit() || is_opening(c)
-            });
+            let introduces =
+                next.is_some_and(|c| !is_dateline || c.is_uppercase() || c.is_ascii_digit() || is_opening(c));
             if introduces {
                 let p_start = prefix.map_or(s, |(ps, _): (usize, usize)| ps);
                 prefix = Some((p_start, s + m.as_str().trim_end().len()));
@@ -257,7 +322,10 @@ fn is_boundary(
     let first = rest_chars.next().unwrap();
     let starts_sentence = first.is_uppercase()
         || first.is_ascii_digit()
-        || (is_opening(first) && rest_chars.next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '…'));
+        || (is_opening(first)
+            && rest_chars
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '…'));
     if !starts_sentence {
         return false;
     }
@@ -314,7 +382,10 @@ fn is_attribution(rest: &str) -> bool {
         .collect();
     !words.is_empty()
         && words.len() <= 12
-        && words.iter().take(6).any(|w| SPEECH_VERBS.contains(&w.to_lowercase().as_str()))
+        && words
+            .iter()
+            .take(6)
+            .any(|w| SPEECH_VERBS.contains(&w.to_lowercase().as_str()))
 }
 
 #[cfg(test)]
@@ -329,37 +400,109 @@ mod tests {
     fn splitting_traps() {
         let cases: &[(&str, &[&str])] = &[
             // Abbreviations and acronyms.
-            ("The U.S. envoy met U.N. officials. Talks ended.", &["The U.S. envoy met U.N. officials.", "Talks ended."]),
-            ("He moved to the U.S. The move surprised many.", &["He moved to the U.S.", "The move surprised many."]),
-            ("Troops left the U.K. Tuesday after talks.", &["Troops left the U.K. Tuesday after talks."]),
-            ("Mr. Lavrov and Mrs. Clinton met Dr. Smith.", &["Mr. Lavrov and Mrs. Clinton met Dr. Smith."]),
-            ("Gen. Gerasimov spoke. Sen. Graham and Rep. Pelosi replied.", &["Gen. Gerasimov spoke.", "Sen. Graham and Rep. Pelosi replied."]),
-            ("The talks began Jan. 15 in St. Petersburg. They failed.", &["The talks began Jan. 15 in St. Petersburg.", "They failed."]),
-            ("John F. Kennedy met Nikita Khrushchev in 1961.", &["John F. Kennedy met Nikita Khrushchev in 1961."]),
+            (
+                "The U.S. envoy met U.N. officials. Talks ended.",
+                &["The U.S. envoy met U.N. officials.", "Talks ended."],
+            ),
+            (
+                "He moved to the U.S. The move surprised many.",
+                &["He moved to the U.S.", "The move surprised many."],
+            ),
+            (
+                "Troops left the U.K. Tuesday after talks.",
+                &["Troops left the U.K. Tuesday after talks."],
+            ),
+            (
+                "Mr. Lavrov and Mrs. Clinton met Dr. Smith.",
+                &["Mr. Lavrov and Mrs. Clinton met Dr. Smith."],
+            ),
+            (
+                "Gen. Gerasimov spoke. Sen. Graham and Rep. Pelosi replied.",
+                &["Gen. Gerasimov spoke.", "Sen. Graham and Rep. Pelosi replied."],
+            ),
+            (
+                "The talks began Jan. 15 in St. Petersburg. They failed.",
+                &["The talks began Jan. 15 in St. Petersburg.", "They failed."],
+            ),
+            (
+                "John F. Kennedy met Nikita Khrushchev in 1961.",
+                &["John F. Kennedy met Nikita Khrushchev in 1961."],
+            ),
             // Decimals, times, ellipses.
-            ("Growth was 3.5 percent. Prices rose 1.2%.", &["Growth was 3.5 percent.", "Prices rose 1.2%."]),
-            ("The strike came at 10:30 a.m. local time.", &["The strike came at 10:30 a.m. local time."]),
-            ("He waited... and waited. Nothing came.", &["He waited... and waited.", "Nothing came."]),
-            ("It was over… Then the shelling resumed.", &["It was over…", "Then the shelling resumed."]),
+            (
+                "Growth was 3.5 percent. Prices rose 1.2%.",
+                &["Growth was 3.5 percent.", "Prices rose 1.2%."],
+            ),
+            (
+                "The strike came at 10:30 a.m. local time.",
+                &["The strike came at 10:30 a.m. local time."],
+            ),
+            (
+                "He waited... and waited. Nothing came.",
+                &["He waited... and waited.", "Nothing came."],
+            ),
+            (
+                "It was over… Then the shelling resumed.",
+                &["It was over…", "Then the shelling resumed."],
+            ),
             // Quotes.
-            ("Moscow denied it, he said.” Washington disagreed.", &["Moscow denied it, he said.”", "Washington disagreed."]),
-            ("“We will not give up,” the minister said. Talks resume Monday.", &["“We will not give up,” the minister said.", "Talks resume Monday."]),
-            ("“We will respond.” Peskov said on Monday. Markets fell.", &["“We will respond.” Peskov said on Monday.", "Markets fell."]),
+            (
+                "Moscow denied it, he said.” Washington disagreed.",
+                &["Moscow denied it, he said.”", "Washington disagreed."],
+            ),
+            (
+                "“We will not give up,” the minister said. Talks resume Monday.",
+                &["“We will not give up,” the minister said.", "Talks resume Monday."],
+            ),
+            (
+                "“We will respond.” Peskov said on Monday. Markets fell.",
+                &["“We will respond.” Peskov said on Monday.", "Markets fell."],
+            ),
             ("“…” Peskov said.", &["“…” Peskov said."]),
-            ("“Is this justice?” he asked. Nobody answered.", &["“Is this justice?” he asked.", "Nobody answered."]),
-            ("\"We are ready.\" The Kremlin then left.", &["\"We are ready.\"", "The Kremlin then left."]),
-            ("“Sanctions failed,” according to the minister. Others agree.", &["“Sanctions failed,” according to the minister.", "Others agree."]),
+            (
+                "“Is this justice?” he asked. Nobody answered.",
+                &["“Is this justice?” he asked.", "Nobody answered."],
+            ),
+            (
+                "\"We are ready.\" The Kremlin then left.",
+                &["\"We are ready.\"", "The Kremlin then left."],
+            ),
+            (
+                "“Sanctions failed,” according to the minister. Others agree.",
+                &["“Sanctions failed,” according to the minister.", "Others agree."],
+            ),
             // Questions and exclamations.
-            ("Who benefits? Washington does! Ask anyone.", &["Who benefits?", "Washington does!", "Ask anyone."]),
+            (
+                "Who benefits? Washington does! Ask anyone.",
+                &["Who benefits?", "Washington does!", "Ask anyone."],
+            ),
             // Scraped copy: an omission inside a quotation, inline bullets, a
             // sentence glued to the next.
-            ("\"As well as the 10 killed on the bus... 21 others died\" the monitor said.", &["\"As well as the 10 killed on the bus... 21 others died\" the monitor said."]),
+            (
+                "\"As well as the 10 killed on the bus... 21 others died\" the monitor said.",
+                &["\"As well as the 10 killed on the bus... 21 others died\" the monitor said."],
+            ),
             ("It was over... 21 people died.", &["It was over...", "21 people died."]),
-            ("Crowds massed downtown. - The governor was sacked. - Tanks moved in.", &["Crowds massed downtown.", "The governor was sacked.", "Tanks moved in."]),
-            ("Key dates: * 1982: - A siege began.", &["Key dates:", "1982:", "A siege began."]),
-            ("It was a sign of weakness.For his part Hollande blamed Damascus.", &["It was a sign of weakness.", "For his part Hollande blamed Damascus."]),
-            ("Visit sputnik.com.Tags or U.S.Army units.", &["Visit sputnik.com.Tags or U.S.Army units."]),
-            ("Talks went well: both sides agreed.", &["Talks went well: both sides agreed."]),
+            (
+                "Crowds massed downtown. - The governor was sacked. - Tanks moved in.",
+                &["Crowds massed downtown.", "The governor was sacked.", "Tanks moved in."],
+            ),
+            (
+                "Key dates: * 1982: - A siege began.",
+                &["Key dates:", "1982:", "A siege began."],
+            ),
+            (
+                "It was a sign of weakness.For his part Hollande blamed Damascus.",
+                &["It was a sign of weakness.", "For his part Hollande blamed Damascus."],
+            ),
+            (
+                "Visit sputnik.com.Tags or U.S.Army units.",
+                &["Visit sputnik.com.Tags or U.S.Army units."],
+            ),
+            (
+                "Talks went well: both sides agreed.",
+                &["Talks went well: both sides agreed."],
+            ),
             // Not datelines.
             ("US-led strikes hit the town.", &["US-led strikes hit the town."]),
             ("NATO - the alliance - met.", &["NATO - the alliance - met."]),
@@ -392,13 +535,19 @@ mod tests {
         assert_eq!(&article[dateline.0..dateline.1], "DAMASCUS —");
         assert_eq!(&article[st[4].prefix.unwrap().0..st[4].prefix.unwrap().1], "-");
         assert!(st[2].prefix.is_none());
-        assert_eq!(&article[st[6].prefix.unwrap().0..st[6].prefix.unwrap().1], "WASHINGTON, March 3 (AP) —");
+        assert_eq!(
+            &article[st[6].prefix.unwrap().0..st[6].prefix.unwrap().1],
+            "WASHINGTON, March 3 (AP) —"
+        );
     }
 
     #[test]
     fn never_spans_paragraphs() {
         let text = "First paragraph without a stop\n\nsecond paragraph in lowercase";
-        assert_eq!(texts(text), ["First paragraph without a stop", "second paragraph in lowercase"]);
+        assert_eq!(
+            texts(text),
+            ["First paragraph without a stop", "second paragraph in lowercase"]
+        );
         let text = "A headline\nThe body starts here.";
         assert_eq!(texts(text), ["A headline", "The body starts here."]);
     }
@@ -431,10 +580,49 @@ mod properties {
     /// Text built from the pieces that trip splitters.
     fn newsy_text() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "U.S.", "U.N.", " ", "  ", "\n", "\n\n", ".", "...", "…", "!", "?", "“", "”", "\"", "'",
-            "’", "Mr.", "Gen.", "Jan.", "3.5", "10:30 a.m.", "MOSCOW (Reuters) - ", "DAMASCUS — ",
-            "- ", "• ", "1) ", "he said", "Peskov said.", "The", "the", "Kremlin", "war", "é", "東京",
-            "\t", "—", "-", "(", ")", "A", "b", "US-led", "\r\n",
+            "U.S.",
+            "U.N.",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            ".",
+            "...",
+            "…",
+            "!",
+            "?",
+            "“",
+            "”",
+            "\"",
+            "'",
+            "’",
+            "Mr.",
+            "Gen.",
+            "Jan.",
+            "3.5",
+            "10:30 a.m.",
+            "MOSCOW (Reuters) - ",
+            "DAMASCUS — ",
+            "- ",
+            "• ",
+            "1) ",
+            "he said",
+            "Peskov said.",
+            "The",
+            "the",
+            "Kremlin",
+            "war",
+            "é",
+            "東京",
+            "\t",
+            "—",
+            "-",
+            "(",
+            ")",
+            "A",
+            "b",
+            "US-led",
+            "\r\n",
         ]);
         prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
     }

@@ -39,7 +39,12 @@ impl MentionMask {
             .collect();
         for other in others {
             if !same_target(&other.name, &target.name) {
-                phrases.extend(other.alias_token_sequences().into_iter().map(|p| (p, OTHER_PLACEHOLDER)));
+                phrases.extend(
+                    other
+                        .alias_token_sequences()
+                        .into_iter()
+                        .map(|p| (p, OTHER_PLACEHOLDER)),
+                );
             }
         }
         MentionMask {

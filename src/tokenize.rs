@@ -53,8 +53,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     while i < chars.len() {
         let c = chars[i].1;
         let start = offset(i);
-        if c == 'h' && (text[start..].starts_with("http://") || text[start..].starts_with("https://"))
-        {
+        if c == 'h' && (text[start..].starts_with("http://") || text[start..].starts_with("https://")) {
             let mut j = i;
             while j < chars.len() && !chars[j].1.is_whitespace() {
                 j += 1;
@@ -90,9 +89,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             // Digits with internal separators: 3.5, 1,000, 9/11 stays two numbers.
             let mut j = i + 1;
             while let Some(d) = at(j) {
-                if d.is_ascii_digit()
-                    || ((d == '.' || d == ',') && at(j + 1).is_some_and(|n| n.is_ascii_digit()))
-                {
+                if d.is_ascii_digit() || ((d == '.' || d == ',') && at(j + 1).is_some_and(|n| n.is_ascii_digit())) {
                     j += 1;
                 } else {
                     break;
@@ -134,9 +131,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             loop {
                 match at(j) {
                     Some(d) if d.is_alphanumeric() => j += 1,
-                    Some(d) if is_apostrophe(d) && at(j + 1).is_some_and(char::is_alphabetic) => {
-                        j += 1
-                    }
+                    Some(d) if is_apostrophe(d) && at(j + 1).is_some_and(char::is_alphabetic) => j += 1,
                     _ => break,
                 }
             }
@@ -235,17 +230,29 @@ mod tests {
     #[test]
     fn token_table() {
         let cases: &[(&str, &[&str])] = &[
-            ("The U.S. and the U.N. met.", &["the", "u.s.", "and", "the", "u.n.", "met"]),
-            ("US troops left; let us go.", &["u.s.", "troops", "left", "let", "us", "go"]),
+            (
+                "The U.S. and the U.N. met.",
+                &["the", "u.s.", "and", "the", "u.n.", "met"],
+            ),
+            (
+                "US troops left; let us go.",
+                &["u.s.", "troops", "left", "let", "us", "go"],
+            ),
             ("GOD BLESS US ALL", &["god", "bless", "us", "all"]),
-            ("Russia left the INF, US forces said", &["russia", "left", "the", "inf", "u.s.", "forces", "said"]),
+            (
+                "Russia left the INF, US forces said",
+                &["russia", "left", "the", "inf", "u.s.", "forces", "said"],
+            ),
             ("NATO and US troops", &["nato", "and", "u.s.", "troops"]),
             ("JOIN US", &["join", "us"]),
             ("Russia’s army", &["russia's", "army"]),
             ("don't", &["don't"]),
             ("Why?!! No!!!", &["why", "?", "!", "no", "!"]),
             ("#StopWar @POTUS now", &["stopwar", "potus", "now"]),
-            ("grew 3.5% in 2016, 1,000 tanks", &["grew", "3.5", "in", "2016", "1,000", "tanks"]),
+            (
+                "grew 3.5% in 2016, 1,000 tanks",
+                &["grew", "3.5", "in", "2016", "1,000", "tanks"],
+            ),
             ("the U.S-led coalition", &["the", "u.s.", "led", "coalition"]),
             ("see https://t.co/x1 now", &["see", "<url>", "now"]),
             ("“Quoted,” he said", &["quoted", "he", "said"]),

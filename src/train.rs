@@ -22,12 +22,11 @@ use crate::logistic::{LinearClassifier, LogisticParams};
 use crate::mentions::MentionFinder;
 use crate::metrics::Report;
 use crate::model::{
-    DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier,
-    TrainingRecord, mention_mask,
+    DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier, TrainingRecord, mention_mask,
 };
 use crate::ngrams::{TermExtractor, TermSettings};
 use crate::targets::{MentionMask, TargetSpec, same_target};
-use crate::vectorize::{Selection, SparseVec, Vectorizer, VectorSettings};
+use crate::vectorize::{Selection, SparseVec, VectorSettings, Vectorizer};
 
 /// Which tasks to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,9 +182,7 @@ pub fn train(
     for &task in &tasks {
         let labeled = examples.iter().filter(|e| e.label(task).is_some()).count();
         record.fit_rows.insert(task.name().into(), labeled);
-        record
-            .skipped
-            .insert(task.name().into(), examples.len() - labeled);
+        record.skipped.insert(task.name().into(), examples.len() - labeled);
         if labeled == 0 {
             return Err(Error::Training(format!(
                 "no row has a {} label (use --task to train the other task only)",
@@ -228,7 +225,9 @@ pub fn train(
                         .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
                         .count();
                     if all > samples.len() {
-                        record.gated.insert(format!("stance/{}", spec.name), all - samples.len());
+                        record
+                            .gated
+                            .insert(format!("stance/{}", spec.name), all - samples.len());
                     }
                     jobs.push(Job {
                         name: format!("stance/{}", spec.name),
@@ -300,10 +299,11 @@ pub fn train(
     let mut per_target = BTreeMap::new();
     for (job, fit) in jobs.iter().zip(fitted) {
         record.alpha.insert(job.name.clone(), fit.alpha);
+        if let Some(shift) = fit.neutral_shift {
+            record.neutral_shift.insert(job.name.clone(), shift);
+        }
         if !fit.cv_scores.is_empty() {
-            record
-                .cross_validation
-                .insert(job.name.clone(), fit.cv_scores);
+            record.cross_validation.insert(job.name.clone(), fit.cv_scores);
         }
         match (job.task, settings.stance_mode) {
             (Task::Sentiment, _) => sentiment = Some(fit.classifier),
@@ -346,6 +346,8 @@ struct Job<'a> {
 struct FittedJob {
     classifier: TextClassifier,
     alpha: f32,
+    /// The shift added to the neutral class's intercept, if CV chose one.
+    neutral_shift: Option<f32>,
     cv_scores: Vec<(f32, f64)>,
 }
 
@@ -366,7 +368,12 @@ impl ProgressCounter<'_> {
     }
 }
 
-fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter: &ProgressCounter) -> Result<FittedJob> {
+fn fit_job(
+    job: &Job,
+    settings: &TrainSettings,
+    targets: &[TargetSpec],
+    counter: &ProgressCounter,
+) -> Result<FittedJob> {
     let labels_all = job.task.labels();
     let classes: Vec<&str> = labels_all
         .iter()
@@ -390,7 +397,12 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
     // One mask per target, built once (not once per row).
     let masks: BTreeMap<&str, Option<MentionMask>> = targets
         .iter()
-        .map(|t| (t.name.as_str(), mention_mask(job.mask_target, settings.mask_mentions, t, targets)))
+        .map(|t| {
+            (
+                t.name.as_str(),
+                mention_mask(job.mask_target, settings.mask_mentions, t, targets),
+            )
+        })
         .collect();
     let docs: Vec<Vec<String>> = job
         .samples
@@ -402,6 +414,7 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
         .collect();
 
     let mut alpha = settings.logistic.alpha;
+    let mut neutral_shift: Option<(&str, f32)> = None;
     let mut cv_scores = Vec::new();
     if let Some(k) = settings.cv_folds {
         let folds = stratified_folds(&labels, k, settings.seed, &job.name);
@@ -410,8 +423,8 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
             .iter()
             .flat_map(|&a| (0..k).map(move |f| (a, f)))
             .collect();
-        // Predictions of every (alpha, fold), in parallel.
-        let predictions: Vec<(f32, Vec<(usize, usize)>)> = grid
+        // Out-of-fold class scores of every (alpha, fold), in parallel.
+        let predictions: Vec<(f32, Vec<(usize, Vec<f32>)>)> = grid
             .par_iter()
             .map(|&(a, fold)| {
                 let train_idx: Vec<usize> = (0..labels.len()).filter(|&i| folds[i] != fold).collect();
@@ -428,42 +441,69 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
                     &params,
                 )?;
                 counter.tick(&format!("{} (cv alpha={a}, fold {})", job.name, fold + 1));
-                let pairs = test_idx
+                let scored = test_idx
                     .iter()
-                    .map(|&i| (labels[i], predict_class(&fitted.0, &fitted.1, &docs[i])))
+                    .map(|&i| (labels[i], fitted.1.scores(&fitted.0.transform(&docs[i]))))
                     .collect();
-                Ok((a, pairs))
+                Ok((a, scored))
             })
             .collect::<Result<_>>()?;
+        // The task's no-stance / neutral class, whose score may be shifted.
+        let neutral = labels_all.last().and_then(|n| classes.iter().position(|c| c == n));
+        let shifts: &[f32] = if neutral.is_some() { &NEUTRAL_SHIFT_GRID } else { &[0.0] };
+        let mut best: Option<(f32, f32, f64)> = None;
         for &a in &settings.alpha_grid {
-            let pairs: Vec<(&str, &str)> = predictions
+            let scored: Vec<&(usize, Vec<f32>)> = predictions
                 .iter()
                 .filter(|(pa, _)| *pa == a)
-                .flat_map(|(_, p)| p.iter().map(|&(g, p)| (classes[g], classes[p])))
+                .flat_map(|(_, p)| p.iter())
                 .collect();
-            let report = Report::new(labels_all, pairs);
-            let score = report.f_avg.unwrap_or(report.macro_f1);
-            cv_scores.push((a, score));
+            let cv_score = |shift: f32| {
+                let pairs = scored.iter().map(|(gold, scores)| {
+                    let predicted = argmax_shifted(scores, neutral, shift);
+                    (classes[*gold], classes[predicted])
+                });
+                let report = Report::new(labels_all, pairs);
+                report.f_avg.unwrap_or(report.macro_f1)
+            };
+            cv_scores.push((a, cv_score(0.0)));
+            for &shift in shifts {
+                let score = cv_score(shift);
+                // Best score; ties go to the smaller shift, then to the
+                // stronger penalty (the simpler model).
+                let better = match best {
+                    None => true,
+                    Some((ba, bs, bscore)) => {
+                        score > bscore
+                            || (score == bscore && (shift.abs() < bs.abs() || (shift.abs() == bs.abs() && a > ba)))
+                    }
+                };
+                if better {
+                    best = Some((a, shift, score));
+                }
+            }
         }
-        // Best score; ties go to the stronger penalty (the simpler model).
-        alpha = cv_scores
-            .iter()
-            .fold(None::<(f32, f64)>, |best, &(a, s)| match best {
-                Some((ba, bs)) if bs > s || (bs == s && ba >= a) => Some((ba, bs)),
-                _ => Some((a, s)),
-            })
-            .map(|(a, _)| a)
-            .unwrap_or(alpha);
+        if let Some((a, shift, _)) = best {
+            alpha = a;
+            neutral_shift = neutral.map(|n| (classes[n], shift)).filter(|&(_, s)| s != 0.0);
+        }
     }
     let params = LogisticParams {
         alpha,
         ..settings.logistic.clone()
     };
-    let (vectorizer, classifier) = fit_classifier(&docs, &labels, &classes, settings, &params)
-        .map_err(|e| match e {
+    let (vectorizer, mut classifier) =
+        fit_classifier(&docs, &labels, &classes, settings, &params).map_err(|e| match e {
             Error::Training(m) => Error::Training(format!("{}: {m}", job.name)),
             other => other,
         })?;
+    if let Some((class, shift)) = neutral_shift {
+        let c = classes
+            .iter()
+            .position(|x| *x == class)
+            .expect("the shifted class is one of the classes");
+        classifier.shift_intercept(c, shift);
+    }
     counter.tick(&job.name);
     Ok(FittedJob {
         classifier: TextClassifier {
@@ -474,6 +514,7 @@ fn fit_job(job: &Job, settings: &TrainSettings, targets: &[TargetSpec], counter:
             classifier,
         },
         alpha,
+        neutral_shift: neutral_shift.map(|(_, s)| s),
         cv_scores,
     })
 }
@@ -525,12 +566,18 @@ fn balance_classes(rows: &mut Vec<SparseVec>, labels: &mut Vec<usize>, n_classes
     }
 }
 
-/// The index of the most probable class of a document given as terms.
-fn predict_class(vectorizer: &Vectorizer, classifier: &LinearClassifier, doc: &[String]) -> usize {
-    let scores = classifier.scores(&vectorizer.transform(doc));
+/// Shifts tried for the neutral class's score under `--cv`: a prior
+/// correction, since the usual stance metric (`F_avg`) ignores the `none`
+/// class and linfa's loss weighs every row the same.
+const NEUTRAL_SHIFT_GRID: [f32; 13] = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.5];
+
+/// The index of the highest score after adding `shift` to class `neutral`'s
+/// (first maximum wins).
+fn argmax_shifted(scores: &[f32], neutral: Option<usize>, shift: f32) -> usize {
+    let at = |i: usize| scores[i] + if Some(i) == neutral { shift } else { 0.0 };
     let mut best = 0;
-    for (i, s) in scores.iter().enumerate() {
-        if *s > scores[best] {
+    for i in 1..scores.len() {
+        if at(i) > at(best) {
             best = i;
         }
     }
@@ -582,9 +629,8 @@ pub fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64) -> (Ve
 }
 
 fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    })
+    s.bytes()
+        .fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
 #[cfg(test)]

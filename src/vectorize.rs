@@ -220,11 +220,7 @@ impl Vectorizer {
             }
         }
         for (id, value) in row.iter_mut() {
-            let tf = if self.sublinear_tf {
-                1.0 + value.ln()
-            } else {
-                *value
-            };
+            let tf = if self.sublinear_tf { 1.0 + value.ln() } else { *value };
             *value = tf * self.idf[*id as usize];
         }
         let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
@@ -254,7 +250,12 @@ mod tests {
 
     #[test]
     fn vocabulary_is_sorted_and_capped_by_chi2() {
-        let docs = [doc("good war a"), doc("good peace a"), doc("bad war a"), doc("bad peace a")];
+        let docs = [
+            doc("good war a"),
+            doc("good peace a"),
+            doc("bad war a"),
+            doc("bad peace a"),
+        ];
         let labels = [0, 0, 1, 1];
         let v = Vectorizer::fit(&settings(2, Selection::Chi2), &docs, &labels, 2).unwrap();
         // "good" and "bad" separate the classes; "a", "war", "peace" do not.

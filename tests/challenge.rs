@@ -38,9 +38,21 @@ fn suite_items_are_single_statements_about_a_mentioned_target() {
     let targets = stance::targets::read_targets_file(&root.join("training_data/targets.json")).unwrap();
     let items = stance::check::read_suite(&root.join("tests/challenge.jsonl")).unwrap();
     for item in &items {
-        assert_eq!(stance::segment::split_statements(&item.text).len(), 1, "{}: {}", item.id, item.text);
+        assert_eq!(
+            stance::segment::split_statements(&item.text).len(),
+            1,
+            "{}: {}",
+            item.id,
+            item.text
+        );
         let spec = targets.iter().find(|t| t.name == item.target).expect("known target");
         let mentioned = !stance::mentions::MentionFinder::new(spec).find(&item.text).is_empty();
-        assert!(mentioned || item.stance == "none", "{} is {} but never names {}", item.id, item.stance, item.target);
+        assert!(
+            mentioned || item.stance == "none",
+            "{} is {} but never names {}",
+            item.id,
+            item.stance,
+            item.target
+        );
     }
 }

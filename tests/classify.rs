@@ -69,7 +69,10 @@ fn jsonl_has_one_line_per_statement_with_true_offsets() {
     for row in &rows {
         let file = row["article"].as_str().unwrap();
         let text = std::fs::read_to_string(file).unwrap();
-        let (start, end) = (row["start"].as_u64().unwrap() as usize, row["end"].as_u64().unwrap() as usize);
+        let (start, end) = (
+            row["start"].as_u64().unwrap() as usize,
+            row["end"].as_u64().unwrap() as usize,
+        );
         assert_eq!(&text[start..end], row["text"].as_str().unwrap());
         let targets = row["targets"].as_array().unwrap();
         assert_eq!(targets.len(), 2);
@@ -82,7 +85,10 @@ fn jsonl_has_one_line_per_statement_with_true_offsets() {
                 let sum: f64 = p.values().map(|v| v.as_f64().unwrap()).sum();
                 assert!((sum - 1.0).abs() < 1e-4);
                 for m in t["mentions"].as_array().unwrap() {
-                    let (s, e) = (m["start"].as_u64().unwrap() as usize, m["end"].as_u64().unwrap() as usize);
+                    let (s, e) = (
+                        m["start"].as_u64().unwrap() as usize,
+                        m["end"].as_u64().unwrap() as usize,
+                    );
                     assert_eq!(&text[s..e], m["alias"].as_str().unwrap());
                 }
             }
@@ -92,7 +98,10 @@ fn jsonl_has_one_line_per_statement_with_true_offsets() {
     assert!(rows[0]["article"].as_str().unwrap().ends_with("a-sanctions.txt"));
     assert_eq!(rows[0]["text"], "Kremlin Rejects New U.S. Sanctions");
     assert_eq!(rows[1]["dateline"], "MOSCOW (Wire) -");
-    let quote = rows.iter().find(|r| r["text"].as_str().unwrap().starts_with("“Without them")).unwrap();
+    let quote = rows
+        .iter()
+        .find(|r| r["text"].as_str().unwrap().starts_with("“Without them"))
+        .unwrap();
     assert_eq!(quote["text"], "“Without them, there would be no truce,” he said.");
     // "Syrian-Americans" and "us" are not mentions of the United States.
     let vigil = rows.last().unwrap();
@@ -150,7 +159,12 @@ fn json_csv_and_table_agree_on_counts() {
     assert_eq!(doc["corpus"]["statements"], 14);
     let first = &doc["articles"][0]["summary"][0];
     assert_eq!(first["target"], "Russia");
-    let (f, a, n, m) = (first["favor"].as_u64().unwrap(), first["against"].as_u64().unwrap(), first["none"].as_u64().unwrap(), first["mentioning"].as_u64().unwrap());
+    let (f, a, n, m) = (
+        first["favor"].as_u64().unwrap(),
+        first["against"].as_u64().unwrap(),
+        first["none"].as_u64().unwrap(),
+        first["mentioning"].as_u64().unwrap(),
+    );
     assert_eq!(f + a + n, m);
     let net = first["net_stance"].as_f64().unwrap();
     assert!((net - (f as f64 - a as f64) / m as f64).abs() < 1e-6);
@@ -163,7 +177,10 @@ fn json_csv_and_table_agree_on_counts() {
 
     let table = classify(&["--format", "table", "--color", "never"], &[&dir]);
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.contains("no statements (empty or whitespace-only article)"), "{text}");
+    assert!(
+        text.contains("no statements (empty or whitespace-only article)"),
+        "{text}"
+    );
     assert!(text.contains("corpus: 3 articles, 14 statements"), "{text}");
     assert!(!text.contains('\u{1b}'), "no colour when asked for none");
     let colored = classify(&["--format", "table", "--color", "always"], &[&dir]);
@@ -205,7 +222,11 @@ fn bad_inputs_are_reported_and_the_rest_is_processed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.txt"), "{err}");
     assert!(err.contains("latin1.txt: invalid UTF-8 at byte 10"), "{err}");
-    assert_eq!(lines(&out).len(), 1, "the good file is still classified");
+    let records = lines(&out);
+    let errors: Vec<&serde_json::Value> = records.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(errors.len(), 2, "each unreadable input has an error record in the output");
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("missing.txt"));
+    assert_eq!(records.len() - errors.len(), 1, "the good file is still classified");
 
     let lossy = classify(&["--format", "jsonl", "--lossy"], &[&bad]);
     assert!(lossy.status.success());
@@ -218,7 +239,11 @@ fn closed_stdout_is_a_quiet_success() {
     let input = dir.path().join("big.jsonl");
     let mut f = std::fs::File::create(&input).unwrap();
     for i in 0..3000 {
-        writeln!(f, "{{\"id\":\"{i}\",\"text\":\"Moscow said one thing. Washington said another.\"}}").unwrap();
+        writeln!(
+            f,
+            "{{\"id\":\"{i}\",\"text\":\"Moscow said one thing. Washington said another.\"}}"
+        )
+        .unwrap();
     }
     drop(f);
     let mut child = bin()
@@ -234,7 +259,12 @@ fn closed_stdout_is_a_quiet_success() {
     stdout.read_exact(&mut first).unwrap();
     drop(stdout);
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?} {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -248,7 +278,12 @@ fn the_shipped_default_model_is_used_without_model() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = lines(&out);
     assert_eq!(rows.len(), 6);
-    let names: Vec<&str> = rows[0]["targets"].as_array().unwrap().iter().map(|t| t["target"].as_str().unwrap()).collect();
+    let names: Vec<&str> = rows[0]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Russia", "United States"]);
 }
 
@@ -263,17 +298,33 @@ fn html_report_renders_in_chromium() {
     assert!(out.status.success());
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.contains("data-statements=\"8\"") && html.contains("class=\"legend\""));
-    assert!(!html.contains("http://") && !html.contains("https://"), "the report must be self-contained");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the report must be self-contained"
+    );
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
 
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
     let Some(chromium) = chromium else {
-        assert!(std::env::var_os("STANCE_REQUIRE_CHROMIUM").is_none(), "chromium is required but missing");
+        assert!(
+            std::env::var_os("STANCE_REQUIRE_CHROMIUM").is_none(),
+            "chromium is required but missing"
+        );
         eprintln!("chromium not installed: skipping the browser render");
         return;
     };
-    let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
     let profile = dir.path().join("profile");
     let url = format!("file://{}", page.display());
     let dom = Command::new(chromium)
@@ -284,7 +335,11 @@ fn html_report_renders_in_chromium() {
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&dom.stdout);
-    assert!(dom.contains("14 statements in 3 articles"), "the page script did not run: {}", &dom[..dom.len().min(400)]);
+    assert!(
+        dom.contains("14 statements in 3 articles"),
+        "the page script did not run: {}",
+        &dom[..dom.len().min(400)]
+    );
     assert!(dom.contains("data-statements=\"14\""));
     let png = dir.path().join("report.png");
     let shot = Command::new(chromium)
@@ -297,7 +352,10 @@ fn html_report_renders_in_chromium() {
         .unwrap();
     assert!(shot.status.success());
     let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000, "screenshot is empty");
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+        "screenshot is empty"
+    );
     if let Some(keep) = std::env::var_os("STANCE_KEEP_SCREENSHOT") {
         std::fs::copy(&png, keep).unwrap();
     }

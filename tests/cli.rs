@@ -70,7 +70,10 @@ fn train_evaluate_inspect_round_trip() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
-    assert!(report.contains("trained stance (Russia, United States) + sentiment in"), "{report}");
+    assert!(
+        report.contains("trained stance (Russia, United States) + sentiment in"),
+        "{report}"
+    );
     assert!(report.contains("F_avg"), "{report}");
 
     let eval = evaluate_json(&model, &test);
@@ -91,18 +94,33 @@ fn train_evaluate_inspect_round_trip() {
     let f_avg = eval["stance"]["f_avg"].as_f64().unwrap();
     assert!(f_avg > 0.75 && f_avg <= 1.0, "{f_avg}");
     assert!(eval["sentiment"].get("f_avg").is_none());
-    assert_eq!(eval["stance"]["per_class"]["favor"]["support"].as_u64().unwrap()
-        + eval["stance"]["per_class"]["against"]["support"].as_u64().unwrap()
-        + eval["stance"]["per_class"]["none"]["support"].as_u64().unwrap(), 115);
+    assert_eq!(
+        eval["stance"]["per_class"]["favor"]["support"].as_u64().unwrap()
+            + eval["stance"]["per_class"]["against"]["support"].as_u64().unwrap()
+            + eval["stance"]["per_class"]["none"]["support"].as_u64().unwrap(),
+        115
+    );
 
-    let table = run(&["evaluate", "--model", model.to_str().unwrap(), "--data", test.to_str().unwrap()]);
+    let table = run(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        test.to_str().unwrap(),
+    ]);
     assert!(table.status.success());
     assert!(stdout(&table).contains("confusion (rows: gold, columns: predicted)"));
 
     let inspect = run(&["inspect", model.to_str().unwrap(), "--top", "3"]);
     assert!(inspect.status.success(), "{}", stderr(&inspect));
     let text = stdout(&inspect);
-    for needle in ["stance/Russia", "stance/United States", "sentiment", "format stance-model v1", "held out"] {
+    for needle in [
+        "stance/Russia",
+        "stance/United States",
+        "sentiment",
+        "format stance-model v1",
+        "held out",
+    ] {
         assert!(text.contains(needle), "inspect lacks {needle}: {text}");
     }
 }
@@ -140,13 +158,23 @@ fn shared_mode_with_targets_file_trains_and_masks() {
     let targets = fixture("targets.json");
     let model = train_fixture(
         dir.path(),
-        &["--mode", "shared", "--targets", targets.to_str().unwrap(), "--task", "stance"],
+        &[
+            "--mode",
+            "shared",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--task",
+            "stance",
+        ],
     );
     let eval = evaluate_json(&model, &fixture("test.jsonl"));
     assert!(eval["stance"]["accuracy"].as_f64().unwrap() > 0.6);
     assert!(eval.get("sentiment").is_none());
     let inspect = stdout(&run(&["inspect", model.to_str().unwrap()]));
-    assert!(inspect.contains("target Russia: aliases Russia, Moscow, the Kremlin"), "{inspect}");
+    assert!(
+        inspect.contains("target Russia: aliases Russia, Moscow, the Kremlin"),
+        "{inspect}"
+    );
     let stored = std::fs::read_to_string(&model).unwrap();
     assert!(stored.contains("\"<target>\""), "the placeholder should be a feature");
     assert!(!stored.contains("\"moscow\""), "masked aliases must not be features");
@@ -159,7 +187,11 @@ fn wrong_version_truncated_and_foreign_models_are_rejected() {
     let text = std::fs::read_to_string(&model).unwrap();
     let test = fixture("test.jsonl");
     let cases = [
-        ("future.json", text.replacen("\"format_version\":1", "\"format_version\":99", 1), "model format version 99 is not supported"),
+        (
+            "future.json",
+            text.replacen("\"format_version\":1", "\"format_version\":99", 1),
+            "model format version 99 is not supported",
+        ),
         ("truncated.json", text[..text.len() / 2].to_string(), "truncated"),
         ("empty.json", String::new(), "empty"),
         ("foreign.json", "{\"hello\": 1}".to_string(), "not a stance model file"),
@@ -167,7 +199,13 @@ fn wrong_version_truncated_and_foreign_models_are_rejected() {
     for (name, content, needle) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
-        let out = run(&["evaluate", "--model", path.to_str().unwrap(), "--data", test.to_str().unwrap()]);
+        let out = run(&[
+            "evaluate",
+            "--model",
+            path.to_str().unwrap(),
+            "--data",
+            test.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = stderr(&out);
         assert!(err.contains(needle), "{name}: {err}");
@@ -182,26 +220,56 @@ fn wrong_version_truncated_and_foreign_models_are_rejected() {
 fn bad_data_names_file_and_line_and_writes_no_model() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("bad.jsonl", "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"favor\"}\n{not json}\n", "bad.jsonl:2: invalid JSON"),
-        ("label.jsonl", "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"pro\"}\n", "label.jsonl:1: unknown stance label \"pro\""),
-        ("notext.jsonl", "{\"target\":\"Russia\",\"stance\":\"favor\"}\n", "notext.jsonl:1: missing \"text\""),
-        ("ragged.csv", "text,target,stance\na,Russia,favor\nb,Russia\n", "ragged.csv:3:"),
+        (
+            "bad.jsonl",
+            "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"favor\"}\n{not json}\n",
+            "bad.jsonl:2: invalid JSON",
+        ),
+        (
+            "label.jsonl",
+            "{\"text\":\"a\",\"target\":\"Russia\",\"stance\":\"pro\"}\n",
+            "label.jsonl:1: unknown stance label \"pro\"",
+        ),
+        (
+            "notext.jsonl",
+            "{\"target\":\"Russia\",\"stance\":\"favor\"}\n",
+            "notext.jsonl:1: missing \"text\"",
+        ),
+        (
+            "ragged.csv",
+            "text,target,stance\na,Russia,favor\nb,Russia\n",
+            "ragged.csv:3:",
+        ),
     ];
     for (name, content, needle) in cases {
         let data = dir.path().join(name);
         std::fs::write(&data, content).unwrap();
         let model = dir.path().join("never.json");
-        let out = run(&["train", "--data", data.to_str().unwrap(), "--out", model.to_str().unwrap()]);
+        let out = run(&[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         assert!(stderr(&out).contains(needle), "{name}: {}", stderr(&out));
         assert!(!model.exists(), "{name}: no model may be written");
     }
     // Invalid UTF-8.
     let data = dir.path().join("latin1.jsonl");
-    std::fs::write(&data, b"{\"text\":\"caf\xe9\",\"target\":\"Russia\",\"stance\":\"none\"}\n").unwrap();
+    std::fs::write(
+        &data,
+        b"{\"text\":\"caf\xe9\",\"target\":\"Russia\",\"stance\":\"none\"}\n",
+    )
+    .unwrap();
     let out = run(&["train", "--data", data.to_str().unwrap(), "--out", "x.json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("latin1.jsonl:1: invalid UTF-8"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("latin1.jsonl:1: invalid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -212,16 +280,38 @@ fn one_class_and_unknown_target_are_clear_errors() {
         .map(|i| format!("{{\"text\":\"Moscow said thing {i}\",\"target\":\"Russia\",\"stance\":\"favor\"}}\n"))
         .collect();
     std::fs::write(&data, rows).unwrap();
-    let out = run(&["train", "--data", data.to_str().unwrap(), "--out", dir.path().join("m.json").to_str().unwrap(), "--task", "stance"]);
+    let out = run(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        dir.path().join("m.json").to_str().unwrap(),
+        "--task",
+        "stance",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("stance/Russia: all 10 rows have the label \"favor\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stance/Russia: all 10 rows have the label \"favor\""),
+        "{}",
+        stderr(&out)
+    );
 
     let model = train_fixture(dir.path(), &[]);
     let other = dir.path().join("other.jsonl");
     std::fs::write(&other, "{\"text\":\"x\",\"target\":\"Ukraine\",\"stance\":\"none\"}\n").unwrap();
-    let out = run(&["evaluate", "--model", model.to_str().unwrap(), "--data", other.to_str().unwrap()]);
+    let out = run(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        other.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no stance classifier for target \"Ukraine\" (it knows: Russia, United States)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no stance classifier for target \"Ukraine\" (it knows: Russia, United States)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -243,5 +333,9 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["train", "--data", "x.jsonl", "--out", "m.json", "--char-ngrams", "5-2"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("character n-gram range 5-2 is invalid"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("character n-gram range 5-2 is invalid"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -39,7 +39,10 @@ fn statements() -> Vec<Statement> {
     let data = read_dataset(&root().join("training_data/corpus.jsonl")).expect("corpus reads");
     let mut by_stem: BTreeMap<String, Vec<Example>> = BTreeMap::new();
     for ex in data.examples {
-        let (stem, suffix) = ex.id.rsplit_once('-').unwrap_or_else(|| panic!("id {} has no -ru/-us suffix", ex.id));
+        let (stem, suffix) = ex
+            .id
+            .rsplit_once('-')
+            .unwrap_or_else(|| panic!("id {} has no -ru/-us suffix", ex.id));
         let want = match suffix {
             "ru" => RUSSIA,
             "us" => US,
@@ -51,21 +54,35 @@ fn statements() -> Vec<Statement> {
     by_stem
         .into_iter()
         .map(|(stem, rows)| {
-            assert_eq!(rows.len(), 2, "statement {stem} needs exactly two rows (one per target)");
+            assert_eq!(
+                rows.len(),
+                2,
+                "statement {stem} needs exactly two rows (one per target)"
+            );
             let (a, b) = (&rows[0], &rows[1]);
             assert_eq!(a.text, b.text, "statement {stem}: rows disagree on the text");
             assert_eq!(a.sentiment, b.sentiment, "statement {stem}: rows disagree on sentiment");
             assert_eq!(a.split, b.split, "statement {stem}: rows disagree on split");
-            let split = a.split.clone().unwrap_or_else(|| panic!("statement {stem} has no split"));
+            let split = a
+                .split
+                .clone()
+                .unwrap_or_else(|| panic!("statement {stem} has no split"));
             assert!(split == "train" || split == "test", "statement {stem}: split {split}");
             Statement {
                 stem: stem.clone(),
                 text: a.text.clone(),
                 stance: rows
                     .iter()
-                    .map(|r| (r.target.clone(), r.stance.unwrap_or_else(|| panic!("{} has no stance", r.id))))
+                    .map(|r| {
+                        (
+                            r.target.clone(),
+                            r.stance.unwrap_or_else(|| panic!("{} has no stance", r.id)),
+                        )
+                    })
                     .collect(),
-                sentiment: a.sentiment.unwrap_or_else(|| panic!("statement {stem} has no sentiment")),
+                sentiment: a
+                    .sentiment
+                    .unwrap_or_else(|| panic!("statement {stem} has no sentiment")),
                 split,
             }
         })
@@ -78,7 +95,14 @@ fn size_and_shape() {
     assert!(statements.len() >= 3000, "only {} statements", statements.len());
     for s in &statements {
         let pieces = split_statements(&s.text);
-        assert_eq!(pieces.len(), 1, "statement {} is cut into {} by the splitter: {}", s.stem, pieces.len(), s.text);
+        assert_eq!(
+            pieces.len(),
+            1,
+            "statement {} is cut into {} by the splitter: {}",
+            s.stem,
+            pieces.len(),
+            s.text
+        );
     }
     let mut sentiment: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &statements {
@@ -116,7 +140,11 @@ fn labels_agree_with_mentions_and_cover_both_stances() {
         let mentioning: usize = counts.values().sum();
         for label in ["favor", "against"] {
             let share = counts.get(label).copied().unwrap_or(0) as f64 / mentioning as f64;
-            assert!(share >= 0.25, "{label} is {share:.3} of statements mentioning {} (need 0.25)", spec.name);
+            assert!(
+                share >= 0.25,
+                "{label} is {share:.3} of statements mentioning {} (need 0.25)",
+                spec.name
+            );
         }
     }
     let finders: Vec<MentionFinder> = targets.iter().map(MentionFinder::new).collect();
@@ -129,11 +157,19 @@ fn labels_agree_with_mentions_and_cover_both_stances() {
             opposite += 1;
         }
     }
-    for (key, what) in [((true, false), "Russia only"), ((false, true), "US only"), ((true, true), "both"), ((false, false), "neither")] {
+    for (key, what) in [
+        ((true, false), "Russia only"),
+        ((false, true), "US only"),
+        ((true, true), "both"),
+        ((false, false), "neither"),
+    ] {
         let n = mention_sets.get(&key).copied().unwrap_or(0);
         assert!(n >= 150, "only {n} statements mention {what}");
     }
-    assert!(opposite >= 100, "only {opposite} statements name both targets with opposite stances");
+    assert!(
+        opposite >= 100,
+        "only {opposite} statements name both targets with opposite stances"
+    );
 }
 
 #[test]
@@ -153,7 +189,10 @@ fn held_out_split_is_stratified() {
     for (pair, (n, test)) in groups {
         if n >= 20 {
             let s = test as f64 / n as f64;
-            assert!((s - share).abs() <= 0.06, "stance pair {pair:?}: test share {s:.3} vs {share:.3} overall");
+            assert!(
+                (s - share).abs() <= 0.06,
+                "stance pair {pair:?}: test share {s:.3} vs {share:.3} overall"
+            );
         }
     }
 }
@@ -211,9 +250,17 @@ fn no_near_duplicates() {
             let inter = intersection(&sets[i], &sets[j]);
             let union = a + b - inter;
             if union > 0 && inter as f64 / union as f64 > 0.7 {
-                found.push(format!("{} ~ {}: {} | {}", statements[j].stem, statements[i].stem, statements[j].text, statements[i].text));
+                found.push(format!(
+                    "{} ~ {}: {} | {}",
+                    statements[j].stem, statements[i].stem, statements[j].text, statements[i].text
+                ));
             }
         }
     }
-    assert!(found.is_empty(), "{} near-duplicate pairs (word Jaccard > 0.7):\n{}", found.len(), found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "{} near-duplicate pairs (word Jaccard > 0.7):\n{}",
+        found.len(),
+        found.join("\n")
+    );
 }

@@ -61,7 +61,9 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
         let sentiment = classifier.statement_sentiment(&mut extractor, &ex.text).unwrap();
         let slow = model.predict_sentiment(&mut extractor, &ex.text).unwrap();
         close(sentiment.probabilities.as_ref().unwrap(), &slow, &ex.text);
-        let stance = classifier.statement_stance(&mut extractor, &ex.text, &ex.target).unwrap();
+        let stance = classifier
+            .statement_stance(&mut extractor, &ex.text, &ex.target)
+            .unwrap();
         if let Some(fast) = &stance.stance.probabilities {
             let slow = model.predict_stance(&mut extractor, &ex.text, &ex.target).unwrap();
             close(fast, &slow, &ex.text);

@@ -1,0 +1,39 @@
+//! The whole classify path with the shipped model on arbitrary text: no
+//! panic, probabilities finite and summing to 1, mentions inside their
+//! statement.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn classifier() -> &'static stance::classify::ArticleClassifier<'static> {
+    static MODEL: OnceLock<stance::Model> = OnceLock::new();
+    static CLASSIFIER: OnceLock<stance::classify::ArticleClassifier<'static>> = OnceLock::new();
+    CLASSIFIER.get_or_init(|| {
+        let model = MODEL.get_or_init(|| {
+            let bytes = include_bytes!("../../models/default.json");
+            stance::Model::from_json(std::path::Path::new("models/default.json"), bytes).expect("shipped model")
+        });
+        stance::classify::ArticleClassifier::new(model, None, 1).expect("classifier")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let classifier = classifier();
+    let mut extractor = stance::ngrams::TermExtractor::default();
+    let result = classifier.classify(&mut extractor, "fuzz", &text);
+    for st in &result.statements {
+        let decisions = st.targets.iter().map(|t| &t.stance).chain(std::iter::once(&st.sentiment));
+        for d in decisions {
+            if let Some(p) = &d.probabilities {
+                let sum: f32 = p.iter().map(|(_, x)| x).sum();
+                assert!(p.iter().all(|(_, x)| x.is_finite()) && (sum - 1.0).abs() < 1e-4, "{d:?}");
+            }
+        }
+        for t in &st.targets {
+            for m in &t.mentions {
+                assert!(m.start >= st.start && m.end <= st.end && m.start < m.end, "{m:?} in {st:?}");
+            }
+        }
+    }
+});
