@@ -242,6 +242,10 @@ struct TrainArgs {
     /// before extracting stance terms.
     #[arg(long)]
     mask_mentions: bool,
+    /// Add this to the score of the neutral class (none / neutral) of every
+    /// classifier, a prior correction; with --cv it is chosen instead.
+    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
+    neutral_shift: f32,
 }
 
 #[derive(clap::Args)]
@@ -408,6 +412,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         mention_gate: args.mention_gate,
         class_balance: args.balance,
         mask_mentions: args.mask_mentions,
+        neutral_shift: args.neutral_shift,
     };
     settings.validate()?;
     let targets: Vec<TargetSpec> = match &args.targets {

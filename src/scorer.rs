@@ -566,6 +566,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn any_text_scores_like_the_string_path(text in "(\\PC|not |Moscow|U\\.S\\.|sanctions| |, |\\. |!){0,80}") {
+            use std::sync::OnceLock;
+            static FITTED: OnceLock<Vec<TextClassifier>> = OnceLock::new();
+            let fitted = FITTED.get_or_init(|| {
+                let terms = TermSettings { word_ngrams: 2, char_ngrams: Some((3, 5)), negation: true };
+                classifiers(&terms, TEXTS)
+            });
+            let refs: Vec<&TextClassifier> = fitted.iter().collect();
+            let scorer = CompiledScorer::new(&refs).unwrap();
+            let (mut scratch, mut stems, mut out) = (ScorerScratch::default(), StemCache::default(), Vec::new());
+            let mut extractor = TermExtractor::default();
+            scorer.score(&mut scratch, &mut stems, &tokenize(&text), &mut out);
+            for (h, c) in fitted.iter().enumerate() {
+                let fast = &out[scorer.head_range(h)];
+                let sum: f32 = fast.iter().sum();
+                proptest::prop_assert!(fast.iter().all(|p| p.is_finite()) && (sum - 1.0).abs() < 1e-5);
+                let slow = c.predict_row(&c.featurize(&mut extractor, &text, None));
+                for ((_, p), q) in slow.probabilities.iter().zip(fast) {
+                    proptest::prop_assert!((p - q).abs() < 1e-5, "{} vs {}", p, q);
+                }
+            }
+        }
+    }
+
     #[test]
     fn refuses_masking_classifiers_and_mixed_settings() {
         let terms = TermSettings {

@@ -281,4 +281,18 @@ mod tests {
         let t = tokenize(s);
         assert_eq!(&s[t[1].start..t[1].end], "U.S.");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn spans_are_in_bounds_ordered_and_on_char_boundaries(text in "(\\PC|U\\.S\\.|US|'s|’|http://x\\.y| |\\.|,|!|\\?|3\\.5){0,60}") {
+            let mut last = 0;
+            for t in tokenize(&text) {
+                proptest::prop_assert!(t.start >= last && t.start < t.end && t.end <= text.len(), "{:?}", t);
+                proptest::prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+                proptest::prop_assert!(!t.text.is_empty());
+                last = t.end;
+            }
+        }
+    }
 }

@@ -87,6 +87,15 @@ pub struct TrainSettings {
     /// once rather than once per pair of aliases.
     #[serde(default)]
     pub mask_mentions: bool,
+    /// Added to the intercept of the neutral class (`none` / `neutral`) of
+    /// every classifier: a prior correction. With `cv_folds`, chosen by
+    /// cross-validation instead, together with alpha.
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub neutral_shift: f32,
+}
+
+fn is_zero_f32(x: &f32) -> bool {
+    *x == 0.0
 }
 
 impl Default for TrainSettings {
@@ -121,6 +130,7 @@ impl Default for TrainSettings {
             mention_gate: false,
             class_balance: false,
             mask_mentions: false,
+            neutral_shift: 0.0,
         }
     }
 }
@@ -149,6 +159,9 @@ impl TrainSettings {
             if self.alpha_grid.is_empty() || self.alpha_grid.iter().any(|a| !(*a > 0.0)) {
                 return Err(Error::Settings("the alpha grid needs positive values".into()));
             }
+        }
+        if !self.neutral_shift.is_finite() {
+            return Err(Error::Settings(format!("neutral shift must be finite, got {}", self.neutral_shift)));
         }
         Ok(())
     }
@@ -289,9 +302,39 @@ pub fn train(
         total: fits_per_job * jobs.len(),
         report: progress,
     };
-    let fitted: Vec<FittedJob> = jobs
+    let prepared: Vec<PreparedJob> = jobs
         .par_iter()
-        .map(|job| fit_job(job, settings, &target_specs, &counter))
+        .map(|job| prepare_job(job, settings, &target_specs))
+        .collect::<Result<_>>()?;
+    // With cross-validation: out-of-fold scores of every job, then one
+    // (alpha, neutral shift) per task, chosen on the task's pooled score
+    // (every target's rows together, as the stance metric pools them).
+    let mut choices: Vec<(f32, f32, Vec<(f32, f64)>)> =
+        vec![(settings.logistic.alpha, settings.neutral_shift, Vec::new()); prepared.len()];
+    if let Some(k) = settings.cv_folds {
+        let oof: Vec<Vec<OutOfFold>> = prepared
+            .par_iter()
+            .map(|p| cross_validate(p, k, settings, &counter))
+            .collect::<Result<_>>()?;
+        for task in [Task::Stance, Task::Sentiment] {
+            let members: Vec<usize> = (0..prepared.len()).filter(|&i| prepared[i].job.task == task).collect();
+            if members.is_empty() {
+                continue;
+            }
+            let group: Vec<(&PreparedJob, &Vec<OutOfFold>)> = members.iter().map(|&i| (&prepared[i], &oof[i])).collect();
+            let (alpha, shift) = choose_alpha_and_shift(task, &group, &settings.alpha_grid);
+            for &i in &members {
+                // Each classifier's own out-of-fold score per alpha, for the record.
+                let own = [(&prepared[i], &oof[i])];
+                let per_alpha = settings.alpha_grid.iter().map(|&a| (a, pooled_score(task, &own, a, 0.0))).collect();
+                choices[i] = (alpha, shift, per_alpha);
+            }
+        }
+    }
+    let fitted: Vec<FittedJob> = prepared
+        .par_iter()
+        .zip(choices)
+        .map(|(p, (alpha, shift, cv_scores))| final_fit(p, settings, alpha, shift, cv_scores, &counter))
         .collect::<Result<_>>()?;
 
     let mut stance = None;
@@ -368,14 +411,25 @@ impl ProgressCounter<'_> {
     }
 }
 
-fn fit_job(
-    job: &Job,
-    settings: &TrainSettings,
-    targets: &[TargetSpec],
-    counter: &ProgressCounter,
-) -> Result<FittedJob> {
+/// A job's rows turned into what fitting needs: the classes present, each
+/// row's class index and terms.
+struct PreparedJob<'a> {
+    job: &'a Job<'a>,
+    classes: Vec<&'static str>,
+    labels: Vec<usize>,
+    docs: Vec<Vec<String>>,
+}
+
+/// Out-of-fold class scores of one job's rows under one alpha.
+struct OutOfFold {
+    alpha: f32,
+    /// (row's class index, class scores) for every row.
+    scored: Vec<(usize, Vec<f32>)>,
+}
+
+fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[TargetSpec]) -> Result<PreparedJob<'a>> {
     let labels_all = job.task.labels();
-    let classes: Vec<&str> = labels_all
+    let classes: Vec<&'static str> = labels_all
         .iter()
         .copied()
         .filter(|l| job.samples.iter().any(|s| s.2 == *l))
@@ -412,109 +466,147 @@ fn fit_job(
             extractor.terms(&settings.terms, text, mask)
         })
         .collect();
+    Ok(PreparedJob {
+        job,
+        classes,
+        labels,
+        docs,
+    })
+}
 
-    let mut alpha = settings.logistic.alpha;
-    let mut neutral_shift: Option<(&str, f32)> = None;
-    let mut cv_scores = Vec::new();
-    if let Some(k) = settings.cv_folds {
-        let folds = stratified_folds(&labels, k, settings.seed, &job.name);
-        let grid: Vec<(f32, usize)> = settings
-            .alpha_grid
-            .iter()
-            .flat_map(|&a| (0..k).map(move |f| (a, f)))
-            .collect();
-        // Out-of-fold class scores of every (alpha, fold), in parallel.
-        let predictions: Vec<(f32, Vec<(usize, Vec<f32>)>)> = grid
-            .par_iter()
-            .map(|&(a, fold)| {
-                let train_idx: Vec<usize> = (0..labels.len()).filter(|&i| folds[i] != fold).collect();
-                let test_idx: Vec<usize> = (0..labels.len()).filter(|&i| folds[i] == fold).collect();
-                let params = LogisticParams {
-                    alpha: a,
-                    ..settings.logistic.clone()
-                };
-                let fitted = fit_classifier(
-                    &train_idx.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(),
-                    &train_idx.iter().map(|&i| labels[i]).collect::<Vec<_>>(),
-                    &classes,
-                    settings,
-                    &params,
-                )?;
-                counter.tick(&format!("{} (cv alpha={a}, fold {})", job.name, fold + 1));
-                let scored = test_idx
-                    .iter()
-                    .map(|&i| (labels[i], fitted.1.scores(&fitted.0.transform(&docs[i]))))
-                    .collect();
-                Ok((a, scored))
-            })
-            .collect::<Result<_>>()?;
-        // The task's no-stance / neutral class, whose score may be shifted.
-        let neutral = labels_all.last().and_then(|n| classes.iter().position(|c| c == n));
-        let shifts: &[f32] = if neutral.is_some() { &NEUTRAL_SHIFT_GRID } else { &[0.0] };
-        let mut best: Option<(f32, f32, f64)> = None;
-        for &a in &settings.alpha_grid {
-            let scored: Vec<&(usize, Vec<f32>)> = predictions
-                .iter()
-                .filter(|(pa, _)| *pa == a)
-                .flat_map(|(_, p)| p.iter())
-                .collect();
-            let cv_score = |shift: f32| {
-                let pairs = scored.iter().map(|(gold, scores)| {
-                    let predicted = argmax_shifted(scores, neutral, shift);
-                    (classes[*gold], classes[predicted])
-                });
-                let report = Report::new(labels_all, pairs);
-                report.f_avg.unwrap_or(report.macro_f1)
+/// Out-of-fold scores of every row for every alpha of the grid (`k` folds,
+/// stratified and seeded), fitted in parallel.
+fn cross_validate(p: &PreparedJob, k: usize, settings: &TrainSettings, counter: &ProgressCounter) -> Result<Vec<OutOfFold>> {
+    let folds = stratified_folds(&p.labels, k, settings.seed, &p.job.name);
+    let grid: Vec<(f32, usize)> = settings
+        .alpha_grid
+        .iter()
+        .flat_map(|&a| (0..k).map(move |f| (a, f)))
+        .collect();
+    let per_fold: Vec<(f32, Vec<(usize, Vec<f32>)>)> = grid
+        .par_iter()
+        .map(|&(a, fold)| {
+            let train_idx: Vec<usize> = (0..p.labels.len()).filter(|&i| folds[i] != fold).collect();
+            let test_idx: Vec<usize> = (0..p.labels.len()).filter(|&i| folds[i] == fold).collect();
+            let params = LogisticParams {
+                alpha: a,
+                ..settings.logistic.clone()
             };
-            cv_scores.push((a, cv_score(0.0)));
-            for &shift in shifts {
-                let score = cv_score(shift);
-                // Best score; ties go to the smaller shift, then to the
-                // stronger penalty (the simpler model).
-                let better = match best {
-                    None => true,
-                    Some((ba, bs, bscore)) => {
-                        score > bscore
-                            || (score == bscore && (shift.abs() < bs.abs() || (shift.abs() == bs.abs() && a > ba)))
-                    }
-                };
-                if better {
-                    best = Some((a, shift, score));
+            let (vectorizer, classifier) = fit_classifier(
+                &train_idx.iter().map(|&i| p.docs[i].clone()).collect::<Vec<_>>(),
+                &train_idx.iter().map(|&i| p.labels[i]).collect::<Vec<_>>(),
+                &p.classes,
+                settings,
+                &params,
+            )
+            .map_err(|e| match e {
+                Error::Training(m) => Error::Training(format!(
+                    "{} (cross-validation fold {} of {k}): {m}",
+                    p.job.name,
+                    fold + 1
+                )),
+                other => other,
+            })?;
+            counter.tick(&format!("{} (cv alpha={a}, fold {})", p.job.name, fold + 1));
+            let scored = test_idx
+                .iter()
+                .map(|&i| (p.labels[i], classifier.scores(&vectorizer.transform(&p.docs[i]))))
+                .collect();
+            Ok((a, scored))
+        })
+        .collect::<Result<_>>()?;
+    Ok(settings
+        .alpha_grid
+        .iter()
+        .map(|&alpha| OutOfFold {
+            alpha,
+            scored: per_fold
+                .iter()
+                .filter(|(a, _)| *a == alpha)
+                .flat_map(|(_, s)| s.iter().cloned())
+                .collect(),
+        })
+        .collect())
+}
+
+/// The index of a task's no-stance / neutral class among `classes`.
+fn neutral_class(task: Task, classes: &[&str]) -> Option<usize> {
+    task.labels().last().and_then(|n| classes.iter().position(|c| c == n))
+}
+
+/// The task's score (F_avg for stance, macro-F1 for sentiment) of the
+/// out-of-fold predictions of several jobs pooled, under `alpha` and with
+/// `shift` added to each neutral class's score.
+fn pooled_score(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], alpha: f32, shift: f32) -> f64 {
+    let pairs = jobs.iter().flat_map(|(p, oof)| {
+        let neutral = neutral_class(task, &p.classes);
+        oof.iter()
+            .filter(move |o| o.alpha == alpha)
+            .flat_map(|o| o.scored.iter())
+            .map(move |(gold, scores)| (p.classes[*gold], p.classes[argmax_shifted(scores, neutral, shift)]))
+    });
+    let report = Report::new(task.labels(), pairs);
+    report.f_avg.unwrap_or(report.macro_f1)
+}
+
+/// The (alpha, neutral shift) with the best pooled out-of-fold score over
+/// `jobs` (all of one task); ties go to the smaller shift, then to the
+/// stronger penalty (the simpler model).
+fn choose_alpha_and_shift(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], alpha_grid: &[f32]) -> (f32, f32) {
+    let shiftable = jobs.iter().any(|(p, _)| neutral_class(task, &p.classes).is_some());
+    let shifts: &[f32] = if shiftable { &NEUTRAL_SHIFT_GRID } else { &[0.0] };
+    let mut best: Option<(f32, f32, f64)> = None;
+    for &a in alpha_grid {
+        for &shift in shifts {
+            let score = pooled_score(task, jobs, a, shift);
+            let better = match best {
+                None => true,
+                Some((ba, bs, bscore)) => {
+                    score > bscore || (score == bscore && (shift.abs() < bs.abs() || (shift.abs() == bs.abs() && a > ba)))
                 }
+            };
+            if better {
+                best = Some((a, shift, score));
             }
         }
-        if let Some((a, shift, _)) = best {
-            alpha = a;
-            neutral_shift = neutral.map(|n| (classes[n], shift)).filter(|&(_, s)| s != 0.0);
-        }
     }
+    best.map(|(a, s, _)| (a, s)).unwrap_or((alpha_grid[0], 0.0))
+}
+
+/// The final fit of a job on all its rows, with the neutral class's
+/// intercept shifted by `shift`.
+fn final_fit(
+    p: &PreparedJob,
+    settings: &TrainSettings,
+    alpha: f32,
+    shift: f32,
+    cv_scores: Vec<(f32, f64)>,
+    counter: &ProgressCounter,
+) -> Result<FittedJob> {
     let params = LogisticParams {
         alpha,
         ..settings.logistic.clone()
     };
     let (vectorizer, mut classifier) =
-        fit_classifier(&docs, &labels, &classes, settings, &params).map_err(|e| match e {
-            Error::Training(m) => Error::Training(format!("{}: {m}", job.name)),
+        fit_classifier(&p.docs, &p.labels, &p.classes, settings, &params).map_err(|e| match e {
+            Error::Training(m) => Error::Training(format!("{}: {m}", p.job.name)),
             other => other,
         })?;
-    if let Some((class, shift)) = neutral_shift {
-        let c = classes
-            .iter()
-            .position(|x| *x == class)
-            .expect("the shifted class is one of the classes");
+    let neutral = neutral_class(p.job.task, &p.classes).filter(|_| shift != 0.0);
+    if let Some(c) = neutral {
         classifier.shift_intercept(c, shift);
     }
-    counter.tick(&job.name);
+    counter.tick(&p.job.name);
     Ok(FittedJob {
         classifier: TextClassifier {
             terms: settings.terms.clone(),
-            mask_target: job.mask_target,
-            mask_others: job.mask_target && settings.mask_mentions,
+            mask_target: p.job.mask_target,
+            mask_others: p.job.mask_target && settings.mask_mentions,
             vectorizer,
             classifier,
         },
         alpha,
-        neutral_shift: neutral_shift.map(|(_, s)| s),
+        neutral_shift: neutral.map(|_| shift),
         cv_scores,
     })
 }
@@ -682,6 +774,44 @@ mod tests {
         }
         assert_eq!(rows.len(), 15);
         assert_eq!(rows[7], vec![(5, 1.0)]);
+    }
+
+    #[test]
+    fn cross_validation_pools_targets_and_picks_a_neutral_shift() {
+        // Two stance classifiers whose out-of-fold scores favour `none` a
+        // little too much: every favor/against row loses to none by 0.3.
+        let job = Job {
+            name: "stance/A".into(),
+            task: Task::Stance,
+            mask_target: false,
+            samples: Vec::new(),
+        };
+        let classes = vec!["favor", "against", "none"];
+        let p = PreparedJob {
+            job: &job,
+            classes: classes.clone(),
+            labels: Vec::new(),
+            docs: Vec::new(),
+        };
+        let scored = |alpha: f32| OutOfFold {
+            alpha,
+            scored: vec![
+                (0, vec![1.0, 0.0, 1.3]),
+                (1, vec![0.0, 1.0, 1.3]),
+                (2, vec![0.0, 0.0, 1.0]),
+                (2, vec![0.5, 0.0, 1.0]),
+            ],
+        };
+        let oof = vec![scored(0.1), scored(1.0)];
+        let group = [(&p, &oof), (&p, &oof)];
+        assert_eq!(pooled_score(Task::Stance, &group, 0.1, 0.0), 0.0);
+        let (alpha, shift) = choose_alpha_and_shift(Task::Stance, &group, &[0.1, 1.0]);
+        // The smallest shift that fixes both rows wins (at -0.3 favor and
+        // none tie, and ties go to the first class); equal scores prefer the
+        // stronger penalty.
+        assert_eq!(shift, -0.3);
+        assert_eq!(alpha, 1.0);
+        assert_eq!(pooled_score(Task::Stance, &group, alpha, shift), 1.0);
     }
 
     #[test]
