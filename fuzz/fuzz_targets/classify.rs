@@ -20,8 +20,13 @@ fn classifier() -> &'static stance::classify::ArticleClassifier<'static> {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let classifier = classifier();
-    let mut extractor = stance::ngrams::TermExtractor::default();
-    let result = classifier.classify(&mut extractor, "fuzz", &text);
+    // One extractor for the whole run, as a classify worker thread keeps
+    // its caches; a fresh one per input would spend most of the time
+    // re-stemming and re-sizing its buffers.
+    thread_local! {
+        static EXTRACTOR: std::cell::RefCell<stance::ngrams::TermExtractor> = Default::default();
+    }
+    let result = EXTRACTOR.with_borrow_mut(|extractor| classifier.classify(extractor, "fuzz", &text));
     for st in &result.statements {
         let decisions = st.targets.iter().map(|t| &t.stance).chain(std::iter::once(&st.sentiment));
         for d in decisions {
