@@ -292,7 +292,10 @@ fn main() -> ExitCode {
         if std::env::var_os("RUST_BACKTRACE").is_some() {
             default_hook(info);
         }
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -423,7 +426,11 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
     if examples.is_empty() {
         bail!(
             "{}: no rows to train on",
-            args.data.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            args.data
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 

@@ -161,7 +161,10 @@ impl TrainSettings {
             }
         }
         if !self.neutral_shift.is_finite() {
-            return Err(Error::Settings(format!("neutral shift must be finite, got {}", self.neutral_shift)));
+            return Err(Error::Settings(format!(
+                "neutral shift must be finite, got {}",
+                self.neutral_shift
+            )));
         }
         Ok(())
     }
@@ -309,8 +312,12 @@ pub fn train(
     // With cross-validation: out-of-fold scores of every job, then one
     // (alpha, neutral shift) per task, chosen on the task's pooled score
     // (every target's rows together, as the stance metric pools them).
-    let mut choices: Vec<(f32, f32, Vec<(f32, f64)>)> =
-        vec![(settings.logistic.alpha, settings.neutral_shift, Vec::new()); prepared.len()];
+    let fixed = FitChoice {
+        alpha: settings.logistic.alpha,
+        shift: settings.neutral_shift,
+        cv_scores: Vec::new(),
+    };
+    let mut choices: Vec<FitChoice> = vec![fixed; prepared.len()];
     if let Some(k) = settings.cv_folds {
         let oof: Vec<Vec<OutOfFold>> = prepared
             .par_iter()
@@ -321,20 +328,29 @@ pub fn train(
             if members.is_empty() {
                 continue;
             }
-            let group: Vec<(&PreparedJob, &Vec<OutOfFold>)> = members.iter().map(|&i| (&prepared[i], &oof[i])).collect();
+            let group: Vec<(&PreparedJob, &Vec<OutOfFold>)> =
+                members.iter().map(|&i| (&prepared[i], &oof[i])).collect();
             let (alpha, shift) = choose_alpha_and_shift(task, &group, &settings.alpha_grid);
             for &i in &members {
                 // Each classifier's own out-of-fold score per alpha, for the record.
                 let own = [(&prepared[i], &oof[i])];
-                let per_alpha = settings.alpha_grid.iter().map(|&a| (a, pooled_score(task, &own, a, 0.0))).collect();
-                choices[i] = (alpha, shift, per_alpha);
+                let per_alpha = settings
+                    .alpha_grid
+                    .iter()
+                    .map(|&a| (a, pooled_score(task, &own, a, 0.0)))
+                    .collect();
+                choices[i] = FitChoice {
+                    alpha,
+                    shift,
+                    cv_scores: per_alpha,
+                };
             }
         }
     }
     let fitted: Vec<FittedJob> = prepared
         .par_iter()
         .zip(choices)
-        .map(|(p, (alpha, shift, cv_scores))| final_fit(p, settings, alpha, shift, cv_scores, &counter))
+        .map(|(p, choice)| final_fit(p, settings, choice, &counter))
         .collect::<Result<_>>()?;
 
     let mut stance = None;
@@ -420,11 +436,22 @@ struct PreparedJob<'a> {
     docs: Vec<Vec<String>>,
 }
 
+/// A row's class index and its out-of-fold class scores.
+type ScoredRow = (usize, Vec<f32>);
+
 /// Out-of-fold class scores of one job's rows under one alpha.
 struct OutOfFold {
     alpha: f32,
-    /// (row's class index, class scores) for every row.
-    scored: Vec<(usize, Vec<f32>)>,
+    scored: Vec<ScoredRow>,
+}
+
+/// What a job is fitted with: alpha, the neutral shift, and (after
+/// cross-validation) its own out-of-fold score per alpha, for the record.
+#[derive(Clone)]
+struct FitChoice {
+    alpha: f32,
+    shift: f32,
+    cv_scores: Vec<(f32, f64)>,
 }
 
 fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[TargetSpec]) -> Result<PreparedJob<'a>> {
@@ -476,14 +503,19 @@ fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[Target
 
 /// Out-of-fold scores of every row for every alpha of the grid (`k` folds,
 /// stratified and seeded), fitted in parallel.
-fn cross_validate(p: &PreparedJob, k: usize, settings: &TrainSettings, counter: &ProgressCounter) -> Result<Vec<OutOfFold>> {
+fn cross_validate(
+    p: &PreparedJob,
+    k: usize,
+    settings: &TrainSettings,
+    counter: &ProgressCounter,
+) -> Result<Vec<OutOfFold>> {
     let folds = stratified_folds(&p.labels, k, settings.seed, &p.job.name);
     let grid: Vec<(f32, usize)> = settings
         .alpha_grid
         .iter()
         .flat_map(|&a| (0..k).map(move |f| (a, f)))
         .collect();
-    let per_fold: Vec<(f32, Vec<(usize, Vec<f32>)>)> = grid
+    let per_fold: Vec<(f32, Vec<ScoredRow>)> = grid
         .par_iter()
         .map(|&(a, fold)| {
             let train_idx: Vec<usize> = (0..p.labels.len()).filter(|&i| folds[i] != fold).collect();
@@ -562,7 +594,8 @@ fn choose_alpha_and_shift(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], 
             let better = match best {
                 None => true,
                 Some((ba, bs, bscore)) => {
-                    score > bscore || (score == bscore && (shift.abs() < bs.abs() || (shift.abs() == bs.abs() && a > ba)))
+                    score > bscore
+                        || (score == bscore && (shift.abs() < bs.abs() || (shift.abs() == bs.abs() && a > ba)))
                 }
             };
             if better {
@@ -578,11 +611,14 @@ fn choose_alpha_and_shift(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], 
 fn final_fit(
     p: &PreparedJob,
     settings: &TrainSettings,
-    alpha: f32,
-    shift: f32,
-    cv_scores: Vec<(f32, f64)>,
+    choice: FitChoice,
     counter: &ProgressCounter,
 ) -> Result<FittedJob> {
+    let FitChoice {
+        alpha,
+        shift,
+        cv_scores,
+    } = choice;
     let params = LogisticParams {
         alpha,
         ..settings.logistic.clone()

@@ -224,7 +224,11 @@ fn bad_inputs_are_reported_and_the_rest_is_processed() {
     assert!(err.contains("latin1.txt: invalid UTF-8 at byte 10"), "{err}");
     let records = lines(&out);
     let errors: Vec<&serde_json::Value> = records.iter().filter(|l| l.get("error").is_some()).collect();
-    assert_eq!(errors.len(), 2, "each unreadable input has an error record in the output");
+    assert_eq!(
+        errors.len(),
+        2,
+        "each unreadable input has an error record in the output"
+    );
     assert!(errors[0]["path"].as_str().unwrap().ends_with("missing.txt"));
     assert_eq!(records.len() - errors.len(), 1, "the good file is still classified");
 

@@ -59,7 +59,11 @@ fn skip_bad_leaves_out_counts_and_names_every_bad_row() {
     let out = run(&["train", "--data", s(&data), "--out", s(&model)]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("mixed.jsonl:{}: invalid JSON", lines - 3)), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("mixed.jsonl:{}: invalid JSON", lines - 3)),
+        "{}",
+        stderr(&out)
+    );
     assert!(!model.exists());
 
     // With it: every bad row named, counted, and recorded in the model.
@@ -67,13 +71,22 @@ fn skip_bad_leaves_out_counts_and_names_every_bad_row() {
     no_panic(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains(&format!("mixed.jsonl:{}: invalid JSON", lines - 3)), "{err}");
-    assert!(err.contains(&format!("mixed.jsonl:{}: unknown stance label \"pro\"", lines - 2)), "{err}");
+    assert!(
+        err.contains(&format!("mixed.jsonl:{}: invalid JSON", lines - 3)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("mixed.jsonl:{}: unknown stance label \"pro\"", lines - 2)),
+        "{err}"
+    );
     assert!(err.contains(&format!("mixed.jsonl:{}: invalid UTF-8", lines)), "{err}");
     assert!(err.contains("skipped 3 bad row(s)"), "{err}");
     let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(stored["training"]["data"][0]["bad_rows"], 3);
-    assert_eq!(stored["training"]["data"][0]["rows"].as_u64().unwrap() as usize, lines - 3);
+    assert_eq!(
+        stored["training"]["data"][0]["rows"].as_u64().unwrap() as usize,
+        lines - 3
+    );
 
     // evaluate takes the flag too.
     let out = run(&["evaluate", "--model", s(&model), "--data", s(&data), "--skip-bad"]);
@@ -94,7 +107,11 @@ fn ragged_csv_and_csv_without_text_column() {
     let out = run(&["train", "--data", s(&ragged), "--out", s(&model)]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("ragged.csv:{lines}: row has 1 fields")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("ragged.csv:{lines}: row has 1 fields")),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["train", "--data", s(&ragged), "--out", s(&model), "--skip-bad"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("skipped 1 bad row(s)"), "{}", stderr(&out));
@@ -104,7 +121,11 @@ fn ragged_csv_and_csv_without_text_column() {
     let out = run(&["train", "--data", s(&headless), "--out", s(&model), "--skip-bad"]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("notext.csv: CSV header has no \"text\" column"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("notext.csv: CSV header has no \"text\" column"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -115,7 +136,11 @@ fn empty_files_are_clear_errors_for_training_and_nothing_for_classify() {
     let out = run(&["train", "--data", s(&empty), "--out", s(&dir.path().join("m.json"))]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("empty.jsonl: no rows to train on"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("empty.jsonl: no rows to train on"),
+        "{}",
+        stderr(&out)
+    );
 
     // An empty or whitespace-only article has no statements: no line, exit 0.
     let blank = dir.path().join("blank.txt");
@@ -151,7 +176,16 @@ fn nul_bytes_and_a_ten_megabyte_line_without_punctuation() {
 
     // One statement of 10 MB: read, classified, written, in bounded time
     // (the splitter and scorer are linear; this would time out otherwise).
-    let words = ["Moscow", "talks", "the", "sanctions", "Washington", "and", "peace", "war"];
+    let words = [
+        "Moscow",
+        "talks",
+        "the",
+        "sanctions",
+        "Washington",
+        "and",
+        "peace",
+        "war",
+    ];
     let mut text = String::with_capacity(10_000_100);
     let mut i = 0usize;
     while text.len() < 10_000_000 {
@@ -189,13 +223,29 @@ fn unreadable_inputs_become_error_records_in_their_place() {
         .collect();
     // One line per statement, and each unreadable line in its place.
     assert_eq!(kinds, ["a", "a", "error@2", "error@3", "c"]);
-    assert!(lines[3]["error"].as_str().unwrap().contains("invalid UTF-8 at byte"), "{}", lines[3]);
+    assert!(
+        lines[3]["error"].as_str().unwrap().contains("invalid UTF-8 at byte"),
+        "{}",
+        lines[3]
+    );
     assert!(lines[2]["path"].as_str().unwrap().ends_with("mixed.jsonl"));
 
-    let out = run(&["classify", "--input-format", "jsonl", "--format", "jsonl", "--skip-bad", s(&input)]);
+    let out = run(&[
+        "classify",
+        "--input-format",
+        "jsonl",
+        "--format",
+        "jsonl",
+        "--skip-bad",
+        s(&input),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(json_lines(&out).len(), 5);
-    assert!(stderr(&out).contains("2 input(s) could not be read and were skipped"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 input(s) could not be read and were skipped"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run(&["classify", "--input-format", "jsonl", "--format", "json", s(&input)]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -214,7 +264,11 @@ fn too_few_rows_for_a_target_or_for_cross_validation_is_a_clear_error() {
     let out = run(&["train", "--data", s(&data), "--out", s(&model), "--task", "stance"]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("stance/Ukraine: all 1 rows have the label \"favor\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stance/Ukraine: all 1 rows have the label \"favor\""),
+        "{}",
+        stderr(&out)
+    );
     assert!(!model.exists());
 
     // Two rows, two classes, five folds: too few for cross-validation.
@@ -225,7 +279,17 @@ fn too_few_rows_for_a_target_or_for_cross_validation_is_a_clear_error() {
          {\"text\":\"Bad deal.\",\"target\":\"Russia\",\"stance\":\"against\"}\n",
     )
     .unwrap();
-    let out = run(&["train", "--data", s(&tiny), "--out", s(&model), "--task", "stance", "--cv", "5"]);
+    let out = run(&[
+        "train",
+        "--data",
+        s(&tiny),
+        "--out",
+        s(&model),
+        "--task",
+        "stance",
+        "--cv",
+        "5",
+    ]);
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!model.exists());
@@ -243,7 +307,15 @@ fn missing_and_corrupted_models_are_named() {
 
     // A model whose vocabulary and weights disagree.
     let model = dir.path().join("m.json");
-    let out = run(&["train", "--data", s(&fixture("train.jsonl")), "--out", s(&model), "--task", "sentiment"]);
+    let out = run(&[
+        "train",
+        "--data",
+        s(&fixture("train.jsonl")),
+        "--out",
+        s(&model),
+        "--task",
+        "sentiment",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let good = std::fs::read_to_string(&model).unwrap();
     let corrupted = good.replacen("\"idf\":[", "\"idf\":[1.0,", 1);
