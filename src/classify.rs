@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::articles::Article;
 use crate::data::Task;
 use crate::error::{Error, Result};
+use crate::logistic::argmax;
 use crate::mentions::{Mention, MentionFinder};
 use crate::model::{Model, TextClassifier};
 use crate::ngrams::TermExtractor;
@@ -495,17 +496,6 @@ impl<'m> ArticleClassifier<'m> {
         };
         decider.labels.decide(probabilities, evidence)
     }
-}
-
-/// The index of the first maximum, so ties break by class order.
-fn argmax(probs: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, p) in probs.iter().enumerate() {
-        if *p > probs[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {

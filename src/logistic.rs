@@ -323,6 +323,18 @@ impl LinearClassifier {
     }
 }
 
+/// The index of the largest value; the first of equal maxima wins, so ties
+/// break by class order.
+pub fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, v) in values.iter().enumerate() {
+        if *v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
 /// Softmax in place, stable against large scores.
 pub fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);

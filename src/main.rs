@@ -769,15 +769,7 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
                 None => break,
             }
         }
-        let first = writer.articles_written() == 0;
-        let renderer = writer.renderer().clone();
-        let rendered = pool.install(|| {
-            classifier.classify_all_then(&batch, |i, article, result| {
-                let mut bytes = Vec::with_capacity(article.text.len() * 4);
-                let written = renderer.article(article, &result, first && i == 0, &mut bytes);
-                (result, written.map(|()| bytes))
-            })
-        });
+        let rendered = classify_and_render(&pool, &classifier, &writer, &batch);
         let mut errors = errors.into_iter().peekable();
         for (i, (result, bytes)) in rendered.into_iter().enumerate() {
             while let Some((_, e)) = errors.next_if(|(at, _)| *at == i) {
@@ -798,6 +790,25 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
         eprintln!("stance: {failures} input(s) could not be read and were skipped (--skip-bad)");
     }
     Ok(())
+}
+
+/// Classifies a batch on `pool`, each article's output rendered (for
+/// `writer`) on the worker thread that classified it, in input order.
+fn classify_and_render<W: Write>(
+    pool: &rayon::ThreadPool,
+    classifier: &stance::classify::ArticleClassifier,
+    writer: &stance::output::ResultWriter<W>,
+    batch: &[stance::articles::Article],
+) -> Vec<(stance::classify::ArticleResult, std::io::Result<Vec<u8>>)> {
+    let first = writer.articles_written() == 0;
+    let renderer = writer.renderer();
+    pool.install(|| {
+        classifier.classify_all_then(batch, |i, article, result| {
+            let mut bytes = Vec::with_capacity(article.text.len() * 4);
+            let written = renderer.article(article, &result, first && i == 0, &mut bytes);
+            (result, written.map(|()| bytes))
+        })
+    })
 }
 
 fn cmd_bench(args: BenchArgs) -> Result<()> {
@@ -826,18 +837,10 @@ fn cmd_bench(args: BenchArgs) -> Result<()> {
     // One pass: classify in batches and serialise JSONL into a sink, as classify does.
     let run = || -> Result<usize> {
         let mut writer = ResultWriter::new(std::io::sink(), Format::Jsonl, names.clone(), false);
-        let renderer = writer.renderer().clone();
         let mut sentences = 0;
         for batch in articles.chunks(256) {
-            let rendered = pool.install(|| {
-                classifier.classify_all_then(batch, |_, article, result| {
-                    let mut bytes = Vec::with_capacity(article.text.len() * 4);
-                    let written = renderer.article(article, &result, false, &mut bytes);
-                    (result.statements.len(), written.map(|()| bytes))
-                })
-            });
-            for (statements, bytes) in rendered {
-                sentences += statements;
+            for (result, bytes) in classify_and_render(&pool, &classifier, &writer, batch) {
+                sentences += result.statements.len();
                 writer.write_rendered(&bytes?)?;
             }
         }

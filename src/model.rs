@@ -86,13 +86,7 @@ pub struct Prediction {
 
 impl Prediction {
     fn from_probabilities(classes: &[String], probs: Vec<f32>) -> Prediction {
-        // First maximum wins, so ties break by class order deterministically.
-        let mut best = 0;
-        for (i, p) in probs.iter().enumerate() {
-            if *p > probs[best] {
-                best = i;
-            }
-        }
+        let best = crate::logistic::argmax(&probs);
         Prediction {
             label: classes[best].clone(),
             confidence: probs[best],

@@ -700,16 +700,16 @@ fn balance_classes(rows: &mut Vec<SparseVec>, labels: &mut Vec<usize>, n_classes
 const NEUTRAL_SHIFT_GRID: [f32; 13] = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.5];
 
 /// The index of the highest score after adding `shift` to class `neutral`'s
-/// (first maximum wins).
+/// (first maximum wins, as in prediction).
 fn argmax_shifted(scores: &[f32], neutral: Option<usize>, shift: f32) -> usize {
-    let at = |i: usize| scores[i] + if Some(i) == neutral { shift } else { 0.0 };
-    let mut best = 0;
-    for i in 1..scores.len() {
-        if at(i) > at(best) {
-            best = i;
+    match neutral {
+        Some(n) if shift != 0.0 => {
+            let mut shifted = scores.to_vec();
+            shifted[n] += shift;
+            crate::logistic::argmax(&shifted)
         }
+        _ => crate::logistic::argmax(scores),
     }
-    best
 }
 
 /// Seeded stratified fold numbers (`0..k`) for each label.
