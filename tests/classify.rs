@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_stance"))
-}
+mod common;
+
+use common::{bin, json_lines};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -50,20 +50,12 @@ fn classify(args: &[&str], paths: &[&Path]) -> Output {
         .unwrap()
 }
 
-fn lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8(o.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
-        .collect()
-}
-
 #[test]
 fn jsonl_has_one_line_per_statement_with_true_offsets() {
     let dir = articles();
     let out = classify(&["--format", "jsonl"], &[&dir]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows = lines(&out);
+    let rows = json_lines(&out);
     // 8 + 6 statements; the whitespace-only article has none.
     assert_eq!(rows.len(), 14);
     for row in &rows {
@@ -119,7 +111,7 @@ fn jsonl_input_passes_other_keys_through() {
     .unwrap();
     let out = classify(&["--input-format", "jsonl", "--format", "jsonl"], &[&input]);
     assert!(out.status.success());
-    let rows = lines(&out);
+    let rows = json_lines(&out);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["article"], "a1");
     assert_eq!(rows[0]["meta"]["source"], "wire");
@@ -143,7 +135,7 @@ fn stdin_is_read_when_no_path_is_given() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let rows = lines(&out);
+    let rows = json_lines(&out);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["article"], "-");
     assert_eq!(rows[0]["targets"][0]["mentions"][0]["alias"], "The Kremlin");
@@ -193,7 +185,7 @@ fn explain_lists_evidence() {
     let input = dir.path().join("a.txt");
     std::fs::write(&input, "Officials condemned Moscow over the collapse of the ceasefire.").unwrap();
     let out = classify(&["--format", "jsonl", "--explain", "3"], &[&input]);
-    let rows = lines(&out);
+    let rows = json_lines(&out);
     let evidence = rows[0]["targets"][0]["stance"]["evidence"].as_array().unwrap();
     assert!(!evidence.is_empty() && evidence.len() <= 3);
     let contributions: Vec<f64> = evidence.iter().map(|e| e["contribution"].as_f64().unwrap()).collect();
@@ -222,7 +214,7 @@ fn bad_inputs_are_reported_and_the_rest_is_processed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("missing.txt"), "{err}");
     assert!(err.contains("latin1.txt: invalid UTF-8 at byte 10"), "{err}");
-    let records = lines(&out);
+    let records = json_lines(&out);
     let errors: Vec<&serde_json::Value> = records.iter().filter(|l| l.get("error").is_some()).collect();
     assert_eq!(
         errors.len(),
@@ -234,7 +226,7 @@ fn bad_inputs_are_reported_and_the_rest_is_processed() {
 
     let lossy = classify(&["--format", "jsonl", "--lossy"], &[&bad]);
     assert!(lossy.status.success());
-    assert_eq!(lines(&lossy)[0]["text"], "Moscow caf\u{fffd}.");
+    assert_eq!(json_lines(&lossy)[0]["text"], "Moscow caf\u{fffd}.");
 }
 
 #[test]
@@ -280,7 +272,7 @@ fn the_shipped_default_model_is_used_without_model() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows = lines(&out);
+    let rows = json_lines(&out);
     assert_eq!(rows.len(), 6);
     let names: Vec<&str> = rows[0]["targets"]
         .as_array()
