@@ -10,6 +10,8 @@ macro-F1 for sentiment), as on the test set.
 
 Usage: python3 scripts/cv_semeval.py STANCE_BINARY TRAIN.jsonl TASK K [train flags...]
 TASK is stance or sentiment. Prints one JSON line: flags, pooled score, per-fold scores.
+Rows whose split is "test" are left out. CV_EVAL_FLAGS (space-separated) are
+passed to `stance evaluate`, e.g. CV_EVAL_FLAGS=--mention-gate.
 """
 import json, os, random, subprocess, sys, tempfile
 from collections import defaultdict
@@ -17,14 +19,15 @@ from collections import defaultdict
 binary, train_path, task, k = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 flags = sys.argv[5:]
 rows = [json.loads(l) for l in open(train_path, encoding="utf-8") if l.strip()]
-rows = [r for r in rows if r.get(task)]
+rows = [r for r in rows if r.get(task) and r.get("split") != "test"]
+eval_flags = os.environ.get("CV_EVAL_FLAGS", "").split()
 
 # Stratified, seeded folds.
 by_key = defaultdict(list)
 for i, r in enumerate(rows):
     by_key[(r.get("target", ""), r[task])].append(i)
 fold_of = [0] * len(rows)
-rng = random.Random(42)
+rng = random.Random(int(os.environ.get("CV_SEED", "42")))
 for key in sorted(by_key):
     idx = by_key[key]
     rng.shuffle(idx)
@@ -43,7 +46,7 @@ with tempfile.TemporaryDirectory() as d:
                 (b if fo == f else a).write(json.dumps(r) + "\n")
         subprocess.run([binary, "train", "--data", tr, "--task", task, "--out", model, *flags],
                        check=True, capture_output=True)
-        out = subprocess.run([binary, "evaluate", "--model", model, "--data", te, "--format", "json"],
+        out = subprocess.run([binary, "evaluate", "--model", model, "--data", te, "--format", "json", *eval_flags],
                              check=True, capture_output=True, text=True).stdout
         rep = json.loads(out)[task]
         fold_scores.append(rep["f_avg"] if task == "stance" else rep["macro_f1"])

@@ -33,6 +33,7 @@ pub mod classify;
 pub mod data;
 pub mod error;
 pub mod evaluate;
+pub mod joint;
 pub mod logistic;
 pub mod mentions;
 pub mod metrics;

@@ -247,6 +247,25 @@ impl LinearClassifier {
         Ok(model)
     }
 
+    /// A classifier from weights fitted elsewhere (feature-major, as
+    /// [`weight`](Self::weight) reads them), checked like a loaded one.
+    pub(crate) fn from_weights(
+        classes: Vec<String>,
+        n_features: usize,
+        weights: Vec<f32>,
+        intercepts: Vec<f32>,
+        diagnostics: FitDiagnostics,
+    ) -> Result<LinearClassifier> {
+        LinearClassifier::try_from(ClassifierParts {
+            classes,
+            n_features,
+            weights,
+            intercepts,
+            diagnostics,
+        })
+        .map_err(|m| Error::Training(format!("the fitted weights are unusable: {m}")))
+    }
+
     /// The class labels, in the order of [`probabilities`](Self::probabilities).
     pub fn classes(&self) -> &[String] {
         &self.classes
@@ -345,6 +364,38 @@ pub fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
     }
     scores.iter_mut().for_each(|s| *s /= total);
     scores
+}
+
+/// Repeats rows of the smaller classes of each group until every class of
+/// the group has as many rows as the group's largest, which weights the log
+/// loss like scikit-learn's `class_weight="balanced"` within each group
+/// (linfa takes no sample weights). `groups[i]` is row `i`'s group (all
+/// zero for one classifier). Whole copies first, then the first rows of the
+/// class again for the remainder, so the result is deterministic.
+pub(crate) fn balance_classes<T: Clone>(
+    rows: &mut Vec<T>,
+    labels: &mut Vec<usize>,
+    groups: &[usize],
+    n_classes: usize,
+) {
+    let n_groups = groups.iter().copied().max().map_or(0, |g| g + 1);
+    let mut members: Vec<Vec<Vec<usize>>> = vec![vec![Vec::new(); n_classes]; n_groups];
+    for (i, (&l, &g)) in labels.iter().zip(groups).enumerate() {
+        members[g][l].push(i);
+    }
+    for by_class in &members {
+        let target = by_class.iter().map(Vec::len).max().unwrap_or(0);
+        for (class, rows_of_class) in by_class.iter().enumerate() {
+            if rows_of_class.is_empty() {
+                continue;
+            }
+            for k in 0..target - rows_of_class.len() {
+                let i = rows_of_class[k % rows_of_class.len()];
+                rows.push(rows[i].clone());
+                labels.push(class);
+            }
+        }
+    }
 }
 
 /// A dense matrix of sparse rows, for the solver.

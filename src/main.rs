@@ -148,8 +148,14 @@ enum TaskArg {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ModeArg {
+    /// A classifier per target, fitted on that target's rows
     PerTarget,
+    /// One classifier for all targets, with target mentions masked
     Shared,
+    /// A classifier per target, fitted together: shared weights learned from every target's rows plus each target's own
+    Joint,
+    /// Per-target or joint, whichever scores better in 5-fold cross-validation on the training rows (or --cv K folds)
+    Auto,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,8 +201,8 @@ struct TrainArgs {
     /// Seed for folds and held-out splits.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// A stance classifier per target, or one shared with target mentions masked.
-    #[arg(long, value_enum, default_value = "per-target")]
+    /// How stance toward several targets is modelled.
+    #[arg(long, value_enum, default_value = "auto")]
     mode: ModeArg,
     /// L2 penalty (scikit-learn's C is 1/alpha).
     #[arg(long, default_value_t = 0.1)]
@@ -389,6 +395,8 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         stance_mode: match args.mode {
             ModeArg::PerTarget => StanceMode::PerTarget,
             ModeArg::Shared => StanceMode::Shared,
+            ModeArg::Joint => StanceMode::Joint,
+            ModeArg::Auto => StanceMode::Auto,
         },
         terms: TermSettings {
             word_ngrams: args.word_ngrams,
@@ -510,6 +518,25 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                 "  {name}: {n} rows left out by the mention gate (their text does not mention the target)"
             )?;
         }
+        if !model.training.stance_mode_scores.is_empty() {
+            let scores: Vec<String> = model
+                .training
+                .stance_mode_scores
+                .iter()
+                .map(|(mode, score)| format!("{mode} {score:.4}"))
+                .collect();
+            writeln!(
+                out,
+                "  stance mode: {} (cross-validated F_avg: {})",
+                serde_json::to_value(model.settings.stance_mode)?
+                    .as_str()
+                    .unwrap_or("?"),
+                scores.join(", ")
+            )?;
+        }
+        if let Some(note) = &model.training.stance_mode_note {
+            writeln!(out, "  stance mode: {note}")?;
+        }
         if model.training.sentiment_repeats > 0 {
             writeln!(
                 out,
@@ -523,7 +550,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                 out,
                 "  {name}: {} features, alpha {}, {}",
                 c.vectorizer.len(),
-                model.training.alpha.get(&name).copied().unwrap_or(f32::NAN),
+                recorded(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
                 if d.converged {
                     format!("converged (gradient norm {:.2e})", d.gradient_norm)
                 } else {
@@ -533,11 +560,11 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                     )
                 }
             )?;
-            if let Some(scores) = model.training.cross_validation.get(&name) {
+            if let Some(scores) = recorded(&model.training.cross_validation, &name) {
                 let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
                 writeln!(out, "    cv: {}", cells.join(", "))?;
             }
-            if let Some(shift) = model.training.neutral_shift.get(&name) {
+            if let Some(shift) = recorded(&model.training.neutral_shift, &name) {
                 writeln!(out, "    cv chose a prior shift of {shift:+} on the neutral class")?;
             }
         }
@@ -1015,7 +1042,7 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
             "\n{name}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
             c.classifier.classes().join("/"),
             c.vectorizer.len(),
-            model.training.alpha.get(&name).copied().unwrap_or(f32::NAN),
+            recorded(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
             if d.converged { "converged" } else { "NOT converged" },
             d.gradient_norm,
             d.initial_gradient_norm,
@@ -1035,4 +1062,12 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
         }
     }
     Ok(())
+}
+
+/// What the training record holds for classifier `name` ("stance/Russia"),
+/// or for its whole task ("stance") when one joint fit made all of them.
+fn recorded<'a, T>(record: &'a std::collections::BTreeMap<String, T>, name: &str) -> Option<&'a T> {
+    record
+        .get(name)
+        .or_else(|| name.split_once('/').and_then(|(task, _)| record.get(task)))
 }

@@ -150,6 +150,13 @@ pub struct TrainingRecord {
     /// Cross-validated score per classifier and candidate alpha, if run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cross_validation: BTreeMap<String, Vec<(f32, f64)>>,
+    /// With `--mode auto` and several targets: the pooled out-of-fold score
+    /// of each stance mode it compared (the best one was fitted).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stance_mode_scores: BTreeMap<String, f64>,
+    /// Why `auto` fell back to per-target fits without comparing, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_mode_note: Option<String>,
 }
 
 /// A trained stance + sentiment model.

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Example, Task};
 use crate::error::{Error, Result};
-use crate::logistic::{LinearClassifier, LogisticParams};
+use crate::joint;
+use crate::logistic::{LinearClassifier, LogisticParams, balance_classes};
 use crate::mentions::MentionFinder;
 use crate::metrics::Report;
 use crate::model::{
@@ -26,7 +27,7 @@ use crate::model::{
 };
 use crate::ngrams::{TermExtractor, TermSettings};
 use crate::targets::{MentionMask, TargetSpec, same_target};
-use crate::vectorize::{Selection, SparseVec, VectorSettings, Vectorizer};
+use crate::vectorize::{Selection, VectorSettings, Vectorizer};
 
 /// Which tasks to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +57,13 @@ pub enum StanceMode {
     PerTarget,
     /// One classifier for all targets, with target mentions masked.
     Shared,
+    /// A classifier per target, all fitted together: each target's weights
+    /// are a shared part, learned from every target's rows, plus the
+    /// target's own part (see [`crate::joint`]).
+    Joint,
+    /// Per-target or joint, whichever scores better in cross-validation on
+    /// the training rows (per-target when there is one target).
+    Auto,
 }
 
 /// Everything that shapes a model. See [`TrainSettings::default`].
@@ -108,7 +116,7 @@ impl Default for TrainSettings {
     fn default() -> Self {
         TrainSettings {
             task: TaskSelection::Both,
-            stance_mode: StanceMode::PerTarget,
+            stance_mode: StanceMode::Auto,
             terms: TermSettings {
                 word_ngrams: 2,
                 char_ngrams: Some((3, 6)),
@@ -223,62 +231,17 @@ pub fn train(
         target_specs.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    // The fitting jobs: (name, task, samples).
+    // The stance modes to fit: `auto` compares per-target and joint fits by
+    // cross-validation when there are several targets.
+    let modes: Vec<StanceMode> = match settings.stance_mode {
+        _ if !tasks.contains(&Task::Stance) => Vec::new(),
+        StanceMode::Auto if target_specs.len() > 1 => vec![StanceMode::PerTarget, StanceMode::Joint],
+        StanceMode::Auto => vec![StanceMode::PerTarget],
+        mode => vec![mode],
+    };
     let mut jobs: Vec<Job> = Vec::new();
-    if tasks.contains(&Task::Stance) {
-        match settings.stance_mode {
-            StanceMode::PerTarget => {
-                for spec in &target_specs {
-                    let finder = MentionFinder::new(spec);
-                    let samples: Vec<_> = examples
-                        .iter()
-                        .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
-                        .filter(|e| !settings.mention_gate || !finder.find(&e.text).is_empty())
-                        .map(|e| (e.text.as_str(), Some(spec), e.stance.unwrap()))
-                        .collect();
-                    let all = examples
-                        .iter()
-                        .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
-                        .count();
-                    if all > samples.len() {
-                        record
-                            .gated
-                            .insert(format!("stance/{}", spec.name), all - samples.len());
-                    }
-                    jobs.push(Job {
-                        name: format!("stance/{}", spec.name),
-                        task: Task::Stance,
-                        mask_target: settings.mask_mentions,
-                        samples,
-                    });
-                }
-            }
-            StanceMode::Shared => {
-                let finders: Vec<MentionFinder> = target_specs.iter().map(MentionFinder::new).collect();
-                let samples: Vec<_> = examples
-                    .iter()
-                    .filter(|e| e.stance.is_some())
-                    .filter_map(|e| {
-                        let i = target_specs
-                            .iter()
-                            .position(|t| same_target(&t.name, &e.target))
-                            .expect("every stance target has a spec");
-                        let keep = !settings.mention_gate || !finders[i].find(&e.text).is_empty();
-                        keep.then(|| (e.text.as_str(), Some(&target_specs[i]), e.stance.unwrap()))
-                    })
-                    .collect();
-                let all = examples.iter().filter(|e| e.stance.is_some()).count();
-                if all > samples.len() {
-                    record.gated.insert("stance".into(), all - samples.len());
-                }
-                jobs.push(Job {
-                    name: "stance".into(),
-                    task: Task::Stance,
-                    mask_target: true,
-                    samples,
-                });
-            }
-        }
+    for &mode in &modes {
+        jobs.extend(stance_jobs(mode, settings, examples, &target_specs));
     }
     if tasks.contains(&Task::Sentiment) {
         // Sentiment belongs to the text, not to a target: a statement labeled
@@ -294,69 +257,57 @@ pub fn train(
         jobs.push(Job {
             name: "sentiment".into(),
             task: Task::Sentiment,
+            mode: None,
             mask_target: false,
             samples,
+            groups: Vec::new(),
+            gated: Vec::new(),
         });
     }
 
-    let fits_per_job = 1 + settings.cv_folds.map_or(0, |k| k * settings.alpha_grid.len());
     let counter = ProgressCounter {
         done: std::sync::atomic::AtomicUsize::new(0),
-        total: fits_per_job * jobs.len(),
+        total: std::sync::atomic::AtomicUsize::new(0),
         report: progress,
     };
     let prepared: Vec<PreparedJob> = jobs
         .par_iter()
         .map(|job| prepare_job(job, settings, &target_specs))
         .collect::<Result<_>>()?;
-    // With cross-validation: out-of-fold scores of every job, then one
-    // (alpha, neutral shift) per task, chosen on the task's pooled score
-    // (every target's rows together, as the stance metric pools them).
-    let fixed = FitChoice {
-        alpha: settings.logistic.alpha,
-        shift: settings.neutral_shift,
-        cv_scores: Vec::new(),
-    };
-    let mut choices: Vec<FitChoice> = vec![fixed; prepared.len()];
-    if let Some(k) = settings.cv_folds {
-        let oof: Vec<Vec<OutOfFold>> = prepared
-            .par_iter()
-            .map(|p| cross_validate(p, k, settings, &counter))
-            .collect::<Result<_>>()?;
-        for task in [Task::Stance, Task::Sentiment] {
-            let members: Vec<usize> = (0..prepared.len()).filter(|&i| prepared[i].job.task == task).collect();
-            if members.is_empty() {
-                continue;
-            }
-            let group: Vec<(&PreparedJob, &Vec<OutOfFold>)> =
-                members.iter().map(|&i| (&prepared[i], &oof[i])).collect();
-            let (alpha, shift) = choose_alpha_and_shift(task, &group, &settings.alpha_grid);
-            for &i in &members {
-                // Each classifier's own out-of-fold score per alpha, for the record.
-                let own = [(&prepared[i], &oof[i])];
-                let per_alpha = settings
-                    .alpha_grid
-                    .iter()
-                    .map(|&a| (a, pooled_score(task, &own, a, 0.0)))
-                    .collect();
-                choices[i] = FitChoice {
-                    alpha,
-                    shift,
-                    cv_scores: per_alpha,
-                };
+    let selection = match select(&prepared, &modes, settings, &counter) {
+        Ok(selection) => selection,
+        // `auto` was not asked to cross-validate: when it cannot (too few
+        // rows of a class for the folds), it falls back to per-target fits
+        // and says so in the record.
+        Err(e) if settings.cv_folds.is_none() && modes.len() > 1 => {
+            record.stance_mode_note = Some(format!(
+                "per-target, because cross-validation to choose the mode failed: {e}"
+            ));
+            CvSelection {
+                mode: Some(StanceMode::PerTarget),
+                choices: vec![FitChoice::fixed(settings); prepared.len()],
+                mode_scores: BTreeMap::new(),
             }
         }
-    }
-    let fitted: Vec<FittedJob> = prepared
+        Err(e) => return Err(e),
+    };
+    record.stance_mode_scores = selection.mode_scores;
+    let chosen = |p: &PreparedJob| p.job.mode.is_none() || p.job.mode == selection.mode;
+    let finals = prepared.iter().filter(|p| chosen(p)).count();
+    counter.total.fetch_add(finals, std::sync::atomic::Ordering::SeqCst);
+    let fitted: Vec<(&PreparedJob, FittedJob)> = prepared
         .par_iter()
-        .zip(choices)
-        .map(|(p, choice)| final_fit(p, settings, choice, &counter))
+        .zip(selection.choices)
+        .filter(|(p, _)| chosen(p))
+        .map(|(p, choice)| Ok((p, final_fit(p, settings, choice, &counter)?)))
         .collect::<Result<_>>()?;
 
     let mut stance = None;
     let mut sentiment = None;
     let mut per_target = BTreeMap::new();
-    for (job, fit) in jobs.iter().zip(fitted) {
+    for (p, fit) in fitted {
+        let job = p.job;
+        record.gated.extend(job.gated.iter().cloned());
         record.alpha.insert(job.name.clone(), fit.alpha);
         if let Some(shift) = fit.neutral_shift {
             record.neutral_shift.insert(job.name.clone(), shift);
@@ -364,20 +315,22 @@ pub fn train(
         if !fit.cv_scores.is_empty() {
             record.cross_validation.insert(job.name.clone(), fit.cv_scores);
         }
-        match (job.task, settings.stance_mode) {
-            (Task::Sentiment, _) => sentiment = Some(fit.classifier),
-            (Task::Stance, StanceMode::Shared) => {
-                stance = Some(StanceClassifiers::Shared {
-                    classifier: fit.classifier,
-                })
+        let mut classifiers = fit.classifiers.into_iter();
+        match job.mode {
+            None => sentiment = classifiers.next(),
+            Some(StanceMode::Shared) => {
+                stance = classifiers
+                    .next()
+                    .map(|classifier| StanceClassifiers::Shared { classifier })
             }
-            (Task::Stance, StanceMode::PerTarget) => {
+            Some(StanceMode::Joint) => per_target.extend(job.groups.iter().cloned().zip(classifiers)),
+            Some(_) => {
                 let name = job.name.trim_start_matches("stance/").to_string();
-                per_target.insert(name, fit.classifier);
+                per_target.extend(classifiers.next().map(|c| (name, c)));
             }
         }
     }
-    if settings.stance_mode == StanceMode::PerTarget && tasks.contains(&Task::Stance) {
+    if !per_target.is_empty() {
         stance = Some(StanceClassifiers::PerTarget {
             classifiers: per_target,
         });
@@ -386,7 +339,11 @@ pub fn train(
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,
         crate_version: env!("CARGO_PKG_VERSION").into(),
-        settings: settings.clone(),
+        // The settings as fitted: `auto` is recorded as the mode it chose.
+        settings: TrainSettings {
+            stance_mode: selection.mode.unwrap_or(settings.stance_mode),
+            ..settings.clone()
+        },
         targets: target_specs,
         stance,
         sentiment,
@@ -394,16 +351,232 @@ pub fn train(
     })
 }
 
-/// One classifier to fit: its rows as (text, target to mask, label).
+/// The stance fits of one mode: a job per target (per-target), or one job
+/// for all targets (shared, joint). Rows whose text does not name their
+/// target are left out under the mention gate, and counted.
+fn stance_jobs<'a>(
+    mode: StanceMode,
+    settings: &TrainSettings,
+    examples: &'a [Example],
+    target_specs: &'a [TargetSpec],
+) -> Vec<Job<'a>> {
+    // Each target's rows, gated, and how many the gate left out.
+    let per_target: Vec<(&TargetSpec, Vec<&'a Example>, usize)> = target_specs
+        .iter()
+        .map(|spec| {
+            let finder = MentionFinder::new(spec);
+            let all: Vec<&Example> = examples
+                .iter()
+                .filter(|e| e.stance.is_some() && same_target(&e.target, &spec.name))
+                .collect();
+            let n = all.len();
+            let kept: Vec<&Example> = all
+                .into_iter()
+                .filter(|e| !settings.mention_gate || !finder.find(&e.text).is_empty())
+                .collect();
+            let gated = n - kept.len();
+            (spec, kept, gated)
+        })
+        .collect();
+    let sample = |spec: &'a TargetSpec, e: &'a Example| (e.text.as_str(), Some(spec), e.stance.unwrap());
+    let gated_per_target = || {
+        per_target
+            .iter()
+            .filter(|(_, _, g)| *g > 0)
+            .map(|(spec, _, g)| (format!("stance/{}", spec.name), *g))
+            .collect::<Vec<_>>()
+    };
+    match mode {
+        StanceMode::PerTarget | StanceMode::Auto => per_target
+            .iter()
+            .map(|(spec, rows, gated)| Job {
+                name: format!("stance/{}", spec.name),
+                task: Task::Stance,
+                mode: Some(StanceMode::PerTarget),
+                mask_target: settings.mask_mentions,
+                samples: rows.iter().map(|e| sample(spec, e)).collect(),
+                groups: Vec::new(),
+                gated: if *gated > 0 {
+                    vec![(format!("stance/{}", spec.name), *gated)]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+        StanceMode::Joint => vec![Job {
+            name: "stance".into(),
+            task: Task::Stance,
+            mode: Some(StanceMode::Joint),
+            mask_target: settings.mask_mentions,
+            samples: per_target
+                .iter()
+                .flat_map(|(spec, rows, _)| rows.iter().map(|e| sample(spec, e)))
+                .collect(),
+            groups: target_specs.iter().map(|t| t.name.clone()).collect(),
+            gated: gated_per_target(),
+        }],
+        StanceMode::Shared => {
+            let gated: usize = per_target.iter().map(|(_, _, g)| g).sum();
+            vec![Job {
+                name: "stance".into(),
+                task: Task::Stance,
+                mode: Some(StanceMode::Shared),
+                mask_target: true,
+                samples: per_target
+                    .iter()
+                    .flat_map(|(spec, rows, _)| rows.iter().map(|e| sample(spec, e)))
+                    .collect(),
+                groups: Vec::new(),
+                gated: if gated > 0 {
+                    vec![("stance".into(), gated)]
+                } else {
+                    Vec::new()
+                },
+            }]
+        }
+    }
+}
+
+/// What cross-validation chose: the stance mode (when there was a choice),
+/// and each prepared job's alpha and neutral shift.
+struct CvSelection {
+    mode: Option<StanceMode>,
+    choices: Vec<FitChoice>,
+    /// Pooled out-of-fold score of each candidate stance mode.
+    mode_scores: BTreeMap<String, f64>,
+}
+
+/// Chooses by cross-validation what `settings` leave open: with `--cv`,
+/// one (alpha, neutral shift) per task; among several stance `modes`, the
+/// mode (with its own best alpha and shift). Scores are pooled over all of
+/// a task's rows, as the stance metric pools its targets; ties go to the
+/// earlier mode (per-target).
+fn select(
+    prepared: &[PreparedJob],
+    modes: &[StanceMode],
+    settings: &TrainSettings,
+    counter: &ProgressCounter,
+) -> Result<CvSelection> {
+    let mut selection = CvSelection {
+        mode: modes.first().copied(),
+        choices: vec![FitChoice::fixed(settings); prepared.len()],
+        mode_scores: BTreeMap::new(),
+    };
+    let choosing_mode = modes.len() > 1;
+    if settings.cv_folds.is_none() && !choosing_mode {
+        return Ok(selection);
+    }
+    let k = settings.cv_folds.unwrap_or(MODE_CV_FOLDS);
+    let (alphas, shifts) = match settings.cv_folds {
+        Some(_) => (settings.alpha_grid.clone(), NEUTRAL_SHIFT_GRID.to_vec()),
+        None => (vec![settings.logistic.alpha], vec![settings.neutral_shift]),
+    };
+    // Only the stance jobs need scores when only the mode is being chosen.
+    let scored = |p: &PreparedJob| settings.cv_folds.is_some() || p.job.task == Task::Stance;
+    let cv_fits: usize = prepared.iter().filter(|p| scored(p)).count() * k * alphas.len();
+    counter.total.fetch_add(cv_fits, std::sync::atomic::Ordering::SeqCst);
+    let oof: Vec<Vec<OutOfFold>> = prepared
+        .par_iter()
+        .map(|p| match scored(p) {
+            true => cross_validate(p, k, &alphas, settings, counter),
+            false => Ok(Vec::new()),
+        })
+        .collect::<Result<_>>()?;
+
+    // (mode, alpha, shift, score) of each candidate, per task.
+    let mut best_stance: Option<(StanceMode, f32, f32, f64)> = None;
+    let mut sentiment_choice = None;
+    for task in [Task::Stance, Task::Sentiment] {
+        let candidates: Vec<Option<StanceMode>> = match task {
+            Task::Stance => modes.iter().copied().map(Some).collect(),
+            Task::Sentiment => vec![None],
+        };
+        for mode in candidates {
+            let group: Vec<(&PreparedJob, &Vec<OutOfFold>)> = prepared
+                .iter()
+                .zip(&oof)
+                .filter(|(p, _)| p.job.task == task && p.job.mode == mode && scored(p))
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let (alpha, shift, score) = choose_alpha_and_shift(task, &group, &alphas, &shifts);
+            match mode {
+                Some(m) => {
+                    if choosing_mode {
+                        selection.mode_scores.insert(mode_name(m), score);
+                    }
+                    if best_stance.is_none_or(|b| score > b.3) {
+                        best_stance = Some((m, alpha, shift, score));
+                    }
+                }
+                None => sentiment_choice = Some((alpha, shift)),
+            }
+        }
+    }
+    if let Some((mode, ..)) = best_stance {
+        selection.mode = Some(mode);
+    }
+    for (i, p) in prepared.iter().enumerate() {
+        let (alpha, shift) = match p.job.mode {
+            Some(_) => match best_stance {
+                Some((_, a, s, _)) => (a, s),
+                None => continue,
+            },
+            None => match sentiment_choice {
+                Some(choice) => choice,
+                None => continue,
+            },
+        };
+        // With --cv, each job's own out-of-fold score per alpha, for the record.
+        let cv_scores = match settings.cv_folds {
+            Some(_) => {
+                let own = [(p, &oof[i])];
+                alphas
+                    .iter()
+                    .map(|&a| (a, pooled_score(p.job.task, &own, a, 0.0)))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        selection.choices[i] = FitChoice {
+            alpha,
+            shift,
+            cv_scores,
+        };
+    }
+    Ok(selection)
+}
+
+/// A stance mode's name as settings files and the CLI spell it.
+fn mode_name(mode: StanceMode) -> String {
+    serde_json::to_value(mode)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Folds used by `auto` to choose the stance mode when `--cv` gives none.
+const MODE_CV_FOLDS: usize = 5;
+
+/// One fit: its rows as (text, target, label). A joint fit names its
+/// groups (targets) and yields a classifier for each; any other fit has no
+/// groups and yields one classifier.
 struct Job<'a> {
     name: String,
     task: Task,
+    /// The stance mode this fit belongs to (`None` for sentiment).
+    mode: Option<StanceMode>,
     mask_target: bool,
     samples: Vec<(&'a str, Option<&'a TargetSpec>, &'static str)>,
+    groups: Vec<String>,
+    /// Rows the mention gate left out, per classifier name.
+    gated: Vec<(String, usize)>,
 }
 
 struct FittedJob {
-    classifier: TextClassifier,
+    /// One per group of the job (one when it has no groups).
+    classifiers: Vec<TextClassifier>,
     alpha: f32,
     /// The shift added to the neutral class's intercept, if CV chose one.
     neutral_shift: Option<f32>,
@@ -412,7 +585,8 @@ struct FittedJob {
 
 struct ProgressCounter<'a> {
     done: std::sync::atomic::AtomicUsize,
-    total: usize,
+    /// Grows as the fits to run become known.
+    total: std::sync::atomic::AtomicUsize,
     report: &'a (dyn Fn(Progress) + Sync),
 }
 
@@ -421,19 +595,27 @@ impl ProgressCounter<'_> {
         let done = self.done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         (self.report)(Progress {
             done,
-            total: self.total,
+            total: self.total.load(std::sync::atomic::Ordering::SeqCst),
             what: what.to_string(),
         });
     }
 }
 
 /// A job's rows turned into what fitting needs: the classes present, each
-/// row's class index and terms.
+/// row's class index, group index (0 without groups) and terms.
 struct PreparedJob<'a> {
     job: &'a Job<'a>,
     classes: Vec<&'static str>,
     labels: Vec<usize>,
+    groups: Vec<usize>,
     docs: Vec<Vec<String>>,
+}
+
+impl PreparedJob<'_> {
+    /// How many classifiers the job fits.
+    fn n_groups(&self) -> usize {
+        self.job.groups.len().max(1)
+    }
 }
 
 /// A row's class index and its out-of-fold class scores.
@@ -452,6 +634,17 @@ struct FitChoice {
     alpha: f32,
     shift: f32,
     cv_scores: Vec<(f32, f64)>,
+}
+
+impl FitChoice {
+    /// Alpha and shift as the settings give them.
+    fn fixed(settings: &TrainSettings) -> FitChoice {
+        FitChoice {
+            alpha: settings.logistic.alpha,
+            shift: settings.neutral_shift,
+            cv_scores: Vec::new(),
+        }
+    }
 }
 
 fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[TargetSpec]) -> Result<PreparedJob<'a>> {
@@ -473,6 +666,14 @@ fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[Target
         .samples
         .iter()
         .map(|s| classes.iter().position(|c| *c == s.2).unwrap())
+        .collect();
+    let groups: Vec<usize> = job
+        .samples
+        .iter()
+        .map(|s| {
+            s.1.and_then(|t| job.groups.iter().position(|g| *g == t.name))
+                .unwrap_or(0)
+        })
         .collect();
     let mut extractor = TermExtractor::default();
     // One mask per target, built once (not once per row).
@@ -497,24 +698,22 @@ fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[Target
         job,
         classes,
         labels,
+        groups,
         docs,
     })
 }
 
-/// Out-of-fold scores of every row for every alpha of the grid (`k` folds,
+/// Out-of-fold scores of every row for every alpha in `alphas` (`k` folds,
 /// stratified and seeded), fitted in parallel.
 fn cross_validate(
     p: &PreparedJob,
     k: usize,
+    alphas: &[f32],
     settings: &TrainSettings,
     counter: &ProgressCounter,
 ) -> Result<Vec<OutOfFold>> {
-    let folds = stratified_folds(&p.labels, k, settings.seed, &p.job.name);
-    let grid: Vec<(f32, usize)> = settings
-        .alpha_grid
-        .iter()
-        .flat_map(|&a| (0..k).map(move |f| (a, f)))
-        .collect();
+    let folds = job_folds(p, k, settings.seed);
+    let grid: Vec<(f32, usize)> = alphas.iter().flat_map(|&a| (0..k).map(move |f| (a, f))).collect();
     let per_fold: Vec<(f32, Vec<ScoredRow>)> = grid
         .par_iter()
         .map(|&(a, fold)| {
@@ -524,9 +723,11 @@ fn cross_validate(
                 alpha: a,
                 ..settings.logistic.clone()
             };
-            let (vectorizer, classifier) = fit_classifier(
+            let (vectorizer, classifiers) = fit_classifier(
                 &train_idx.iter().map(|&i| p.docs[i].clone()).collect::<Vec<_>>(),
                 &train_idx.iter().map(|&i| p.labels[i]).collect::<Vec<_>>(),
+                &train_idx.iter().map(|&i| p.groups[i]).collect::<Vec<_>>(),
+                p.n_groups(),
                 &p.classes,
                 settings,
                 &params,
@@ -542,13 +743,15 @@ fn cross_validate(
             counter.tick(&format!("{} (cv alpha={a}, fold {})", p.job.name, fold + 1));
             let scored = test_idx
                 .iter()
-                .map(|&i| (p.labels[i], classifier.scores(&vectorizer.transform(&p.docs[i]))))
+                .map(|&i| {
+                    let classifier = &classifiers[p.groups[i]];
+                    (p.labels[i], classifier.scores(&vectorizer.transform(&p.docs[i])))
+                })
                 .collect();
             Ok((a, scored))
         })
         .collect::<Result<_>>()?;
-    Ok(settings
-        .alpha_grid
+    Ok(alphas
         .iter()
         .map(|&alpha| OutOfFold {
             alpha,
@@ -559,6 +762,25 @@ fn cross_validate(
                 .collect(),
         })
         .collect())
+}
+
+/// Each row's fold. A joint job's rows get, target by target, the folds the
+/// per-target job of that target gives them, so both modes are scored on
+/// the same splits.
+fn job_folds(p: &PreparedJob, k: usize, seed: u64) -> Vec<usize> {
+    if p.job.groups.is_empty() {
+        return stratified_folds(&p.labels, k, seed, &p.job.name);
+    }
+    let mut folds = vec![0; p.labels.len()];
+    for (g, group) in p.job.groups.iter().enumerate() {
+        let members: Vec<usize> = (0..p.labels.len()).filter(|&i| p.groups[i] == g).collect();
+        let labels: Vec<usize> = members.iter().map(|&i| p.labels[i]).collect();
+        let group_folds = stratified_folds(&labels, k, seed, &format!("{}/{group}", p.job.name));
+        for (i, f) in members.into_iter().zip(group_folds) {
+            folds[i] = f;
+        }
+    }
+    folds
 }
 
 /// The index of a task's no-stance / neutral class among `classes`.
@@ -581,14 +803,19 @@ fn pooled_score(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], alpha: f32
     report.f_avg.unwrap_or(report.macro_f1)
 }
 
-/// The (alpha, neutral shift) with the best pooled out-of-fold score over
-/// `jobs` (all of one task); ties go to the smaller shift, then to the
-/// stronger penalty (the simpler model).
-fn choose_alpha_and_shift(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], alpha_grid: &[f32]) -> (f32, f32) {
+/// The (alpha, neutral shift, score) with the best pooled out-of-fold score
+/// over `jobs` (all of one task), among `alphas` and `shifts`; ties go to
+/// the smaller shift, then to the stronger penalty (the simpler model).
+fn choose_alpha_and_shift(
+    task: Task,
+    jobs: &[(&PreparedJob, &Vec<OutOfFold>)],
+    alphas: &[f32],
+    shifts: &[f32],
+) -> (f32, f32, f64) {
     let shiftable = jobs.iter().any(|(p, _)| neutral_class(task, &p.classes).is_some());
-    let shifts: &[f32] = if shiftable { &NEUTRAL_SHIFT_GRID } else { &[0.0] };
+    let shifts: &[f32] = if shiftable { shifts } else { &[0.0] };
     let mut best: Option<(f32, f32, f64)> = None;
-    for &a in alpha_grid {
+    for &a in alphas {
         for &shift in shifts {
             let score = pooled_score(task, jobs, a, shift);
             let better = match best {
@@ -603,7 +830,7 @@ fn choose_alpha_and_shift(task: Task, jobs: &[(&PreparedJob, &Vec<OutOfFold>)], 
             }
         }
     }
-    best.map(|(a, s, _)| (a, s)).unwrap_or((alpha_grid[0], 0.0))
+    best.unwrap_or((alphas[0], 0.0, 0.0))
 }
 
 /// The final fit of a job on all its rows, with the neutral class's
@@ -623,75 +850,83 @@ fn final_fit(
         alpha,
         ..settings.logistic.clone()
     };
-    let (vectorizer, mut classifier) =
-        fit_classifier(&p.docs, &p.labels, &p.classes, settings, &params).map_err(|e| match e {
-            Error::Training(m) => Error::Training(format!("{}: {m}", p.job.name)),
-            other => other,
-        })?;
+    let (vectorizer, mut classifiers) = fit_classifier(
+        &p.docs,
+        &p.labels,
+        &p.groups,
+        p.n_groups(),
+        &p.classes,
+        settings,
+        &params,
+    )
+    .map_err(|e| match e {
+        Error::Training(m) => Error::Training(format!("{}: {m}", p.job.name)),
+        other => other,
+    })?;
     let neutral = neutral_class(p.job.task, &p.classes).filter(|_| shift != 0.0);
     if let Some(c) = neutral {
-        classifier.shift_intercept(c, shift);
+        classifiers
+            .iter_mut()
+            .for_each(|classifier| classifier.shift_intercept(c, shift));
     }
     counter.tick(&p.job.name);
     Ok(FittedJob {
-        classifier: TextClassifier {
-            terms: settings.terms.clone(),
-            mask_target: p.job.mask_target,
-            mask_others: p.job.mask_target && settings.mask_mentions,
-            vectorizer,
-            classifier,
-        },
+        classifiers: classifiers
+            .into_iter()
+            .map(|classifier| TextClassifier {
+                terms: settings.terms.clone(),
+                mask_target: p.job.mask_target,
+                mask_others: p.job.mask_target && settings.mask_mentions,
+                vectorizer: vectorizer.clone(),
+                classifier,
+            })
+            .collect(),
         alpha,
         neutral_shift: neutral.map(|_| shift),
         cv_scores,
     })
 }
 
-/// Vocabulary + weights for documents given as terms.
+/// Vocabulary + weights for documents given as terms: one classifier, or
+/// with several groups one per group, fitted jointly over a vocabulary
+/// they share (chosen by chi-square on group × class).
+#[allow(clippy::too_many_arguments)]
 fn fit_classifier(
     docs: &[Vec<String>],
     labels: &[usize],
+    groups: &[usize],
+    n_groups: usize,
     classes: &[&str],
     settings: &TrainSettings,
     params: &LogisticParams,
-) -> Result<(Vectorizer, LinearClassifier)> {
-    let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, classes.len())?;
+) -> Result<(Vectorizer, Vec<LinearClassifier>)> {
+    let class_names: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+    let k = classes.len();
+    if n_groups > 1 {
+        let strata: Vec<usize> = labels.iter().zip(groups).map(|(&l, &g)| g * k + l).collect();
+        let vectorizer = Vectorizer::fit(&settings.vectors, docs, &strata, n_groups * k)?;
+        let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+        let classifiers = joint::fit(
+            &rows,
+            labels,
+            groups,
+            n_groups,
+            class_names,
+            vectorizer.len(),
+            params,
+            settings.class_balance,
+        )?;
+        return Ok((vectorizer, classifiers));
+    }
+    let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, k)?;
     let mut rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
     let mut labels = labels.to_vec();
     if settings.class_balance {
-        balance_classes(&mut rows, &mut labels, classes.len());
+        let one_group = vec![0; labels.len()];
+        balance_classes(&mut rows, &mut labels, &one_group, k);
     }
-    let classifier = LinearClassifier::fit(
-        &rows,
-        &labels,
-        classes.iter().map(|c| c.to_string()).collect(),
-        vectorizer.len(),
-        params,
-    )?;
-    Ok((vectorizer, classifier))
-}
-
-/// Repeats rows of the smaller classes until every class has as many rows as
-/// the largest, which weights the log loss like scikit-learn's
-/// `class_weight="balanced"` (linfa takes no sample weights). Whole copies
-/// first, then the first rows of the class again for the remainder, so the
-/// result is deterministic.
-fn balance_classes(rows: &mut Vec<SparseVec>, labels: &mut Vec<usize>, n_classes: usize) {
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
-    for (i, &l) in labels.iter().enumerate() {
-        by_class[l].push(i);
-    }
-    let target = by_class.iter().map(Vec::len).max().unwrap_or(0);
-    for (class, members) in by_class.iter().enumerate() {
-        if members.is_empty() {
-            continue;
-        }
-        for k in 0..target - members.len() {
-            let i = members[k % members.len()];
-            rows.push(rows[i].clone());
-            labels.push(class);
-        }
-    }
+    let classifier = LinearClassifier::fit(&rows, &labels, class_names, vectorizer.len(), params)?;
+    Ok((vectorizer, vec![classifier]))
 }
 
 /// Shifts tried for the neutral class's score under `--cv`: a prior
@@ -764,6 +999,7 @@ fn fnv1a(s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vectorize::SparseVec;
 
     fn ex(text: &str, target: &str, stance: &'static str) -> Example {
         Example {
@@ -804,7 +1040,7 @@ mod tests {
     fn balancing_equalises_class_counts() {
         let mut rows: Vec<SparseVec> = (0..7).map(|i| vec![(i, 1.0)]).collect();
         let mut labels = vec![0, 0, 0, 0, 0, 1, 2];
-        balance_classes(&mut rows, &mut labels, 3);
+        balance_classes(&mut rows, &mut labels, &[0; 7], 3);
         for c in 0..3 {
             assert_eq!(labels.iter().filter(|&&l| l == c).count(), 5);
         }
@@ -819,14 +1055,18 @@ mod tests {
         let job = Job {
             name: "stance/A".into(),
             task: Task::Stance,
+            mode: Some(StanceMode::PerTarget),
             mask_target: false,
             samples: Vec::new(),
+            groups: Vec::new(),
+            gated: Vec::new(),
         };
         let classes = vec!["favor", "against", "none"];
         let p = PreparedJob {
             job: &job,
             classes: classes.clone(),
             labels: Vec::new(),
+            groups: Vec::new(),
             docs: Vec::new(),
         };
         let scored = |alpha: f32| OutOfFold {
@@ -841,13 +1081,86 @@ mod tests {
         let oof = vec![scored(0.1), scored(1.0)];
         let group = [(&p, &oof), (&p, &oof)];
         assert_eq!(pooled_score(Task::Stance, &group, 0.1, 0.0), 0.0);
-        let (alpha, shift) = choose_alpha_and_shift(Task::Stance, &group, &[0.1, 1.0]);
+        let (alpha, shift, _) = choose_alpha_and_shift(Task::Stance, &group, &[0.1, 1.0], &NEUTRAL_SHIFT_GRID);
         // The smallest shift that fixes both rows wins (at -0.3 favor and
         // none tie, and ties go to the first class); equal scores prefer the
         // stronger penalty.
         assert_eq!(shift, -0.3);
         assert_eq!(alpha, 1.0);
         assert_eq!(pooled_score(Task::Stance, &group, alpha, shift), 1.0);
+    }
+
+    /// Two targets, 30 rows each, with a cue word per class.
+    fn two_targets() -> Vec<Example> {
+        let mut rows = Vec::new();
+        for target in ["A", "B"] {
+            for i in 0..30 {
+                let (stance, cue) = [("favor", "praise"), ("against", "condemn"), ("none", "weather")][i % 3];
+                rows.push(ex(&format!("{cue} {target} item{i} day{}", i % 4), target, stance));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn auto_compares_per_target_and_joint_on_the_same_folds() {
+        let rows = two_targets();
+        let settings = TrainSettings {
+            task: TaskSelection::Stance,
+            vectors: VectorSettings {
+                min_df: 1,
+                ..TrainSettings::default().vectors
+            },
+            ..TrainSettings::default()
+        };
+        let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
+        let scores = &model.training.stance_mode_scores;
+        assert_eq!(scores.keys().collect::<Vec<_>>(), ["joint", "per_target"]);
+        let best = if scores["joint"] > scores["per_target"] {
+            StanceMode::Joint
+        } else {
+            StanceMode::PerTarget
+        };
+        assert_eq!(model.settings.stance_mode, best);
+        assert!(model.training.stance_mode_note.is_none());
+        match &model.stance {
+            Some(StanceClassifiers::PerTarget { classifiers }) => assert_eq!(classifiers.len(), 2),
+            other => panic!("expected per-target classifiers, got {other:?}"),
+        }
+
+        // The joint job's rows get the folds the per-target jobs give them.
+        let targets: Vec<TargetSpec> = ["A", "B"].map(TargetSpec::named).to_vec();
+        let jobs: Vec<Job> = [StanceMode::PerTarget, StanceMode::Joint]
+            .iter()
+            .flat_map(|&m| stance_jobs(m, &settings, &rows, &targets))
+            .collect();
+        let prepared: Vec<PreparedJob> = jobs
+            .iter()
+            .map(|j| prepare_job(j, &settings, &targets).unwrap())
+            .collect();
+        let per_target: Vec<usize> = prepared[..2].iter().flat_map(|p| job_folds(p, 5, 42)).collect();
+        assert_eq!(job_folds(&prepared[2], 5, 42), per_target);
+    }
+
+    #[test]
+    fn auto_falls_back_to_per_target_when_folds_cannot_be_fitted() {
+        // Target B has a single `favor` row: some fold trains without it.
+        let mut rows = two_targets();
+        rows.retain(|e| !(e.target == "B" && e.stance == Some("favor")));
+        rows.push(ex("praise B once", "B", "favor"));
+        let settings = TrainSettings {
+            task: TaskSelection::Stance,
+            vectors: VectorSettings {
+                min_df: 1,
+                ..TrainSettings::default().vectors
+            },
+            ..TrainSettings::default()
+        };
+        let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
+        assert_eq!(model.settings.stance_mode, StanceMode::PerTarget);
+        let note = model.training.stance_mode_note.as_deref().unwrap();
+        assert!(note.contains("cross-validation"), "{note}");
+        assert!(model.training.stance_mode_scores.is_empty());
     }
 
     #[test]

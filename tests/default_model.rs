@@ -24,6 +24,8 @@ fn readme_command_rebuilds_the_shipped_model() {
             "--mention-gate",
             "--alpha",
             "0.3",
+            "--mode",
+            "per-target",
             "--out",
         ])
         .arg(&out)
