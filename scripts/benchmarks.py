@@ -69,12 +69,14 @@ benchmarks = [
     # (name, metric label, train, test, task, our flags, target filter)
     ("SemEval-2016 Task 6 A, stance", "F_avg", f"{S}/semeval2016_task6/train.jsonl", f"{S}/semeval2016_task6/test.jsonl",
      "stance", [], None),
+    ("SemEval-2016 Task 6 A, stance (mode chosen by CV)", "F_avg", f"{S}/semeval2016_task6/train.jsonl",
+     f"{S}/semeval2016_task6/test.jsonl", "stance", ["--mode", "auto"], None),
     ("SemEval-2016 Task 6 A, stance (CV-chosen)", "F_avg", f"{S}/semeval2016_task6/train.jsonl",
      f"{S}/semeval2016_task6/test.jsonl", "stance", ["--balance", "--cv", "5"], None),
     ("SemEval-2016 Task 6, sentiment", "macro-F1", f"{S}/semeval2016_task6/train.jsonl",
      f"{S}/semeval2016_task6/test.jsonl", "sentiment", [], None),
     ("NewsMTSC (rw), sentiment in news sentences (test)", "macro-F1", f"{S}/newsmtsc_rw/train.jsonl",
-     f"{S}/newsmtsc_rw/test.jsonl", "sentiment", [], None),
+     f"{S}/newsmtsc_rw/test.jsonl", "sentiment", ["--sentiment-toward-target"], None),
     ("RUW, stance toward Russia (dev)", "F_avg", f"{S}/ruw/train.jsonl", f"{S}/ruw/dev.jsonl", "stance", [], "Russia"),
 ]
 if len(sys.argv) > 3:

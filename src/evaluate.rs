@@ -66,7 +66,7 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
                     }
                     None => model.predict_stance(&mut extractor, &e.text, &e.target)?,
                 },
-                Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text)?,
+                Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text, Some(&e.target))?,
             };
             pairs.push((gold, predicted.label));
         }

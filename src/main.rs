@@ -202,7 +202,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// How stance toward several targets is modelled.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "per-target")]
     mode: ModeArg,
     /// L2 penalty (scikit-learn's C is 1/alpha).
     #[arg(long, default_value_t = 0.1)]
@@ -252,6 +252,11 @@ struct TrainArgs {
     /// classifier, a prior correction; with --cv it is chosen instead.
     #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
     neutral_shift: f32,
+    /// Fit sentiment toward each row's target (its mentions masked as
+    /// <target>) instead of the sentiment of the whole text; evaluate then
+    /// scores each row toward its target.
+    #[arg(long)]
+    sentiment_toward_target: bool,
 }
 
 #[derive(clap::Args)]
@@ -424,6 +429,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         class_balance: args.balance,
         mask_mentions: args.mask_mentions,
         neutral_shift: args.neutral_shift,
+        sentiment_toward_target: args.sentiment_toward_target,
     };
     settings.validate()?;
     let targets: Vec<TargetSpec> = match &args.targets {

@@ -233,13 +233,23 @@ impl Model {
         Ok(classifier.predict_row(&row))
     }
 
-    /// Sentiment of `text`.
-    pub fn predict_sentiment(&self, extractor: &mut TermExtractor, text: &str) -> Result<Prediction> {
+    /// Sentiment of `text`, or, for a model trained for sentiment toward a
+    /// target (`--sentiment-toward-target`), toward `target` when given.
+    pub fn predict_sentiment(
+        &self,
+        extractor: &mut TermExtractor,
+        text: &str,
+        target: Option<&str>,
+    ) -> Result<Prediction> {
         let classifier = self
             .sentiment
             .as_ref()
             .ok_or_else(|| Error::Settings("the model was not trained for sentiment".into()))?;
-        let row = classifier.featurize(extractor, text, None);
+        let mask = target.filter(|_| classifier.mask_target).map(|name| {
+            let spec = self.target(name).cloned().unwrap_or_else(|| TargetSpec::named(name));
+            classifier.mask_for(&spec, &self.targets)
+        });
+        let row = classifier.featurize(extractor, text, mask.flatten().as_ref());
         Ok(classifier.predict_row(&row))
     }
 
@@ -385,8 +395,8 @@ mod tests {
                 loaded.predict_stance(&mut ex, &e.text, &e.target).unwrap()
             );
             assert_eq!(
-                model.predict_sentiment(&mut ex, &e.text).unwrap(),
-                loaded.predict_sentiment(&mut ex, &e.text).unwrap()
+                model.predict_sentiment(&mut ex, &e.text, None).unwrap(),
+                loaded.predict_sentiment(&mut ex, &e.text, None).unwrap()
             );
         }
         // Saving the loaded model reproduces the file byte for byte.
@@ -446,7 +456,7 @@ mod tests {
             let mut ex = TermExtractor::default();
             for p in [
                 model.predict_stance(&mut ex, &text, "United States").unwrap(),
-                model.predict_sentiment(&mut ex, &text).unwrap(),
+                model.predict_sentiment(&mut ex, &text, None).unwrap(),
             ] {
                 let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
                 proptest::prop_assert!((sum - 1.0).abs() < 1e-4);

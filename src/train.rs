@@ -100,6 +100,12 @@ pub struct TrainSettings {
     /// cross-validation instead, together with alpha.
     #[serde(default, skip_serializing_if = "is_zero_f32")]
     pub neutral_shift: f32,
+    /// Sentiment toward each row's target (NewsMTSC-style data) rather than
+    /// of the whole text: the sentiment classifier masks the row's target
+    /// as `<target>`, and a text is fitted
+    /// once per (target, label).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sentiment_toward_target: bool,
 }
 
 fn is_zero_f32(x: &f32) -> bool {
@@ -116,7 +122,7 @@ impl Default for TrainSettings {
     fn default() -> Self {
         TrainSettings {
             task: TaskSelection::Both,
-            stance_mode: StanceMode::Auto,
+            stance_mode: StanceMode::PerTarget,
             terms: TermSettings {
                 word_ngrams: 2,
                 char_ngrams: Some((3, 6)),
@@ -139,6 +145,7 @@ impl Default for TrainSettings {
             class_balance: false,
             mask_mentions: false,
             neutral_shift: 0.0,
+            sentiment_toward_target: false,
         }
     }
 }
@@ -243,14 +250,36 @@ pub fn train(
     for &mode in &modes {
         jobs.extend(stance_jobs(mode, settings, examples, &target_specs));
     }
+    // Toward-target sentiment: each row's target, with the aliases the
+    // alias file gives it.
+    let sentiment_targets: BTreeMap<String, TargetSpec> = if settings.sentiment_toward_target {
+        examples
+            .iter()
+            .filter(|e| e.sentiment.is_some())
+            .map(|e| {
+                let spec = targets
+                    .iter()
+                    .find(|t| same_target(&t.name, &e.target))
+                    .cloned()
+                    .unwrap_or_else(|| TargetSpec::named(&e.target));
+                (e.target.clone(), spec)
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     if tasks.contains(&Task::Sentiment) {
-        // Sentiment belongs to the text, not to a target: a statement labeled
-        // once per target is fitted once.
+        // Sentiment of the text belongs to the text, not to a target: a
+        // statement labeled once per target is fitted once. Sentiment toward
+        // the target is fitted once per (text, target, label).
         let mut seen = std::collections::BTreeSet::new();
         let samples: Vec<_> = examples
             .iter()
-            .filter_map(|e| e.sentiment.map(|l| (e.text.as_str(), None, l)))
-            .filter(|&(text, _, label)| seen.insert((text, label)))
+            .filter_map(|e| {
+                let target = sentiment_targets.get(&e.target);
+                e.sentiment.map(|l| (e.text.as_str(), target, l))
+            })
+            .filter(|&(text, target, label)| seen.insert((text, target.map(|t| t.name.as_str()), label)))
             .collect();
         let repeated = examples.iter().filter(|e| e.sentiment.is_some()).count() - samples.len();
         record.sentiment_repeats = repeated;
@@ -258,7 +287,7 @@ pub fn train(
             name: "sentiment".into(),
             task: Task::Sentiment,
             mode: None,
-            mask_target: false,
+            mask_target: settings.sentiment_toward_target,
             samples,
             groups: Vec::new(),
             gated: Vec::new(),
@@ -677,8 +706,10 @@ fn prepare_job<'a>(job: &'a Job<'a>, settings: &TrainSettings, targets: &[Target
         .collect();
     let mut extractor = TermExtractor::default();
     // One mask per target, built once (not once per row).
-    let masks: BTreeMap<&str, Option<MentionMask>> = targets
+    let masks: BTreeMap<&str, Option<MentionMask>> = job
+        .samples
         .iter()
+        .filter_map(|s| s.1)
         .map(|t| {
             (
                 t.name.as_str(),
@@ -1107,6 +1138,7 @@ mod tests {
         let rows = two_targets();
         let settings = TrainSettings {
             task: TaskSelection::Stance,
+            stance_mode: StanceMode::Auto,
             vectors: VectorSettings {
                 min_df: 1,
                 ..TrainSettings::default().vectors
@@ -1150,6 +1182,7 @@ mod tests {
         rows.push(ex("praise B once", "B", "favor"));
         let settings = TrainSettings {
             task: TaskSelection::Stance,
+            stance_mode: StanceMode::Auto,
             vectors: VectorSettings {
                 min_df: 1,
                 ..TrainSettings::default().vectors
@@ -1161,6 +1194,56 @@ mod tests {
         let note = model.training.stance_mode_note.as_deref().unwrap();
         assert!(note.contains("cross-validation"), "{note}");
         assert!(model.training.stance_mode_scores.is_empty());
+    }
+
+    #[test]
+    fn sentiment_toward_target_tells_two_people_in_one_sentence_apart() {
+        let names = ["Ames", "Berg", "Cole", "Dorn", "Esch", "Fink", "Gray", "Hale"];
+        let mut rows = Vec::new();
+        for (i, a) in names.iter().enumerate() {
+            for b in names.iter().filter(|b| *b != a) {
+                let text = format!("{a} won praise while {b} faced a scandal, day {i}");
+                for (target, label) in [(a, "positive"), (b, "negative")] {
+                    rows.push(Example {
+                        id: format!("{text}/{target}"),
+                        text: text.clone(),
+                        target: target.to_string(),
+                        stance: None,
+                        sentiment: Some(label),
+                        split: None,
+                    });
+                }
+                // A neutral sentence about each, so the class exists.
+                rows.push(Example {
+                    id: format!("{a}-{b}-n"),
+                    text: format!("{a} met {b} on day {i}"),
+                    target: a.to_string(),
+                    stance: None,
+                    sentiment: Some("neutral"),
+                    split: None,
+                });
+            }
+        }
+        let settings = TrainSettings {
+            task: TaskSelection::Sentiment,
+            sentiment_toward_target: true,
+            ..TrainSettings::default()
+        };
+        let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
+        // Every (text, target, label) is fitted once: none repeats.
+        assert_eq!(model.training.sentiment_repeats, 0);
+        let mut ex = TermExtractor::default();
+        let text = "Kopp won praise while Lutz faced a scandal";
+        let toward = |t: &str| {
+            model
+                .predict_sentiment(&mut TermExtractor::default(), text, Some(t))
+                .unwrap()
+                .label
+        };
+        assert_eq!(toward("Kopp"), "positive");
+        assert_eq!(toward("Lutz"), "negative");
+        // Without a target the text is scored unmasked.
+        assert!(model.predict_sentiment(&mut ex, text, None).is_ok());
     }
 
     #[test]

@@ -164,6 +164,80 @@ fn shared_mode_with_targets_file_trains_and_masks() {
 }
 
 #[test]
+fn joint_and_auto_modes_give_per_target_classifiers_and_record_the_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let joint = train_fixture(dir.path(), &["--mode", "joint", "--task", "stance"]);
+    let eval = evaluate_json(&joint, &fixture("test.jsonl"));
+    assert!(eval["stance"]["accuracy"].as_f64().unwrap() > 0.6, "{eval}");
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&joint).unwrap()).unwrap();
+    let classifiers = &stored["stance"]["classifiers"];
+    assert!(
+        classifiers["Russia"].is_object() && classifiers["United States"].is_object(),
+        "{classifiers}"
+    );
+
+    let auto_dir = tempfile::tempdir().unwrap();
+    let auto = train_fixture(auto_dir.path(), &["--mode", "auto", "--task", "stance"]);
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&auto).unwrap()).unwrap();
+    let scores = stored["training"]["stance_mode_scores"]
+        .as_object()
+        .expect("auto records its comparison");
+    let chosen = stored["settings"]["stance_mode"].as_str().unwrap();
+    let best = if scores["joint"].as_f64() > scores["per_target"].as_f64() {
+        "joint"
+    } else {
+        "per_target"
+    };
+    assert_eq!(chosen, best);
+    let out = stdout(&run(&["inspect", auto.to_str().unwrap()]));
+    assert!(out.contains(&format!("mode {chosen},")), "{out}");
+}
+
+#[test]
+fn sentiment_toward_target_is_scored_per_row_target() {
+    // The same sentence, positive toward one person and negative toward the
+    // other: only a model that reads the row's target can score it.
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "Ames", "Berg", "Cole", "Dorn", "Esch", "Fink", "Gray", "Hale", "Kopp", "Lutz",
+    ];
+    let mut lines = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in names.iter().filter(|b| *b != a) {
+            let text = format!("{a} won praise while {b} faced a scandal.");
+            let split = if i >= 8 { "test" } else { "train" };
+            for (target, label) in [(a, "positive"), (b, "negative")] {
+                lines.push(serde_json::json!({"text": text, "target": target, "sentiment": label, "split": split}));
+            }
+            let neutral = format!("{a} met {b} on Monday.");
+            lines.push(serde_json::json!({"text": neutral, "target": a, "sentiment": "neutral", "split": split}));
+        }
+    }
+    let data = dir.path().join("people.jsonl");
+    std::fs::write(&data, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    let model = dir.path().join("m.json");
+    let (data_s, model_s) = (data.to_str().unwrap(), model.to_str().unwrap());
+    let out = run(&[
+        "train",
+        "--data",
+        data_s,
+        "--task",
+        "sentiment",
+        "--sentiment-toward-target",
+        "--out",
+        model_s,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The held-out rows (names 9 and 10 first) are scored toward their own target.
+    let report = stdout(&out);
+    assert!(report.contains("macro-F1 1.0000"), "{report}");
+    // Without the flag, one sentence gets one sentiment for both people.
+    let plain = run(&["train", "--data", data_s, "--task", "sentiment", "--out", model_s]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(!stdout(&plain).contains("macro-F1 1.0000"), "{}", stdout(&plain));
+}
+
+#[test]
 fn wrong_version_truncated_and_foreign_models_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let model = train_fixture(dir.path(), &["--task", "sentiment"]);

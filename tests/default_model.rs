@@ -24,8 +24,6 @@ fn readme_command_rebuilds_the_shipped_model() {
             "--mention-gate",
             "--alpha",
             "0.3",
-            "--mode",
-            "per-target",
             "--out",
         ])
         .arg(&out)
@@ -61,7 +59,7 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     let mut compared = 0;
     for ex in &data.examples {
         let sentiment = classifier.statement_sentiment(&mut extractor, &ex.text).unwrap();
-        let slow = model.predict_sentiment(&mut extractor, &ex.text).unwrap();
+        let slow = model.predict_sentiment(&mut extractor, &ex.text, None).unwrap();
         close(sentiment.probabilities.as_ref().unwrap(), &slow, &ex.text);
         let stance = classifier
             .statement_stance(&mut extractor, &ex.text, &ex.target)
