@@ -14,7 +14,8 @@
 //! [`scorer`] merges a model's classifiers at load time, and [`classify`]
 //! adds sentence splitting ([`segment`]), mentions and per-article summaries.
 //!
-//! [`data`] reads labeled files, [`train`] fits a [`model::Model`],
+//! [`data`] reads labeled files, [`train`] fits a [`model::Model`] (with
+//! [`joint`] fitting several targets' classifiers together),
 //! [`evaluate`] scores one, [`metrics`] holds the report. The library never
 //! prints; every failure is an [`Error`] naming the file and line.
 //!
