@@ -3,7 +3,7 @@
 //! Targets are data, not code. A model names its targets, and each target
 //! carries the aliases by which a text refers to it ("Russia": Moscow, the
 //! Kremlin, Putin...). A shared stance model sees every mention replaced by
-//! one placeholder token, so what it learns about "criticising <target>"
+//! one placeholder token, so what it learns about "criticising `<target>`"
 //! transfers across targets. An alias file is JSON:
 //! `{"targets": [{"name": "Russia", "aliases": ["Russia", "Moscow", ...]}]}`.
 
