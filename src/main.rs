@@ -534,9 +534,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
             writeln!(
                 out,
                 "  stance mode: {} (cross-validated F_avg: {})",
-                serde_json::to_value(model.settings.stance_mode)?
-                    .as_str()
-                    .unwrap_or("?"),
+                model.settings.stance_mode.name(),
                 scores.join(", ")
             )?;
         }
@@ -1014,7 +1012,7 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
     writeln!(
         out,
         "  settings: mode {}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {}, sublinear tf {}, max iterations {}, seed {}",
-        serde_json::to_value(s.stance_mode)?.as_str().unwrap_or("?"),
+        s.stance_mode.name(),
         s.terms.word_ngrams,
         s.terms
             .char_ngrams

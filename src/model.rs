@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::logistic::LinearClassifier;
 use crate::metrics::Report;
 use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{MentionMask, TargetSpec, same_target};
+use crate::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
 use crate::train::TrainSettings;
 use crate::vectorize::{SparseVec, Vectorizer};
 
@@ -246,7 +246,7 @@ impl Model {
             .as_ref()
             .ok_or_else(|| Error::Settings("the model was not trained for sentiment".into()))?;
         let mask = target.filter(|_| classifier.mask_target).map(|name| {
-            let spec = self.target(name).cloned().unwrap_or_else(|| TargetSpec::named(name));
+            let spec = spec_or_named(&self.targets, name);
             classifier.mask_for(&spec, &self.targets)
         });
         let row = classifier.featurize(extractor, text, mask.flatten().as_ref());

@@ -175,6 +175,16 @@ pub fn phrase_matches(phrase: &[String], tokens: &[crate::tokenize::Token]) -> b
         })
 }
 
+/// The spec among `specs` for the target `name`, or, when none names it, a
+/// spec whose only alias is the name itself.
+pub fn spec_or_named(specs: &[TargetSpec], name: &str) -> TargetSpec {
+    specs
+        .iter()
+        .find(|t| same_target(&t.name, name))
+        .cloned()
+        .unwrap_or_else(|| TargetSpec::named(name))
+}
+
 /// True when two target names denote the same target (case-insensitive).
 pub fn same_target(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())

@@ -26,7 +26,7 @@ use crate::model::{
     DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier, TrainingRecord, mention_mask,
 };
 use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{MentionMask, TargetSpec, same_target};
+use crate::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
 use crate::vectorize::{Selection, VectorSettings, Vectorizer};
 
 /// Which tasks to train.
@@ -36,6 +36,16 @@ pub enum TaskSelection {
     Stance,
     Sentiment,
     Both,
+}
+
+impl StanceMode {
+    /// The mode's name as model files spell it (`per_target`, `joint`...).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
 }
 
 impl TaskSelection {
@@ -227,12 +237,7 @@ pub fn train(
     if tasks.contains(&Task::Stance) {
         for e in examples.iter().filter(|e| e.stance.is_some()) {
             if !target_specs.iter().any(|t| same_target(&t.name, &e.target)) {
-                let spec = targets
-                    .iter()
-                    .find(|t| same_target(&t.name, &e.target))
-                    .cloned()
-                    .unwrap_or_else(|| TargetSpec::named(&e.target));
-                target_specs.push(spec);
+                target_specs.push(spec_or_named(targets, &e.target));
             }
         }
         target_specs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -256,14 +261,7 @@ pub fn train(
         examples
             .iter()
             .filter(|e| e.sentiment.is_some())
-            .map(|e| {
-                let spec = targets
-                    .iter()
-                    .find(|t| same_target(&t.name, &e.target))
-                    .cloned()
-                    .unwrap_or_else(|| TargetSpec::named(&e.target));
-                (e.target.clone(), spec)
-            })
+            .map(|e| (e.target.clone(), spec_or_named(targets, &e.target)))
             .collect()
     } else {
         BTreeMap::new()
@@ -533,7 +531,7 @@ fn select(
             match mode {
                 Some(m) => {
                     if choosing_mode {
-                        selection.mode_scores.insert(mode_name(m), score);
+                        selection.mode_scores.insert(m.name(), score);
                     }
                     if best_stance.is_none_or(|b| score > b.3) {
                         best_stance = Some((m, alpha, shift, score));
@@ -575,14 +573,6 @@ fn select(
         };
     }
     Ok(selection)
-}
-
-/// A stance mode's name as settings files and the CLI spell it.
-fn mode_name(mode: StanceMode) -> String {
-    serde_json::to_value(mode)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Folds used by `auto` to choose the stance mode when `--cv` gives none.
@@ -1133,10 +1123,9 @@ mod tests {
         rows
     }
 
-    #[test]
-    fn auto_compares_per_target_and_joint_on_the_same_folds() {
-        let rows = two_targets();
-        let settings = TrainSettings {
+    /// Stance only, `--mode auto`, min_df 1 (the rows are few).
+    fn auto_stance_settings() -> TrainSettings {
+        TrainSettings {
             task: TaskSelection::Stance,
             stance_mode: StanceMode::Auto,
             vectors: VectorSettings {
@@ -1144,7 +1133,13 @@ mod tests {
                 ..TrainSettings::default().vectors
             },
             ..TrainSettings::default()
-        };
+        }
+    }
+
+    #[test]
+    fn auto_compares_per_target_and_joint_on_the_same_folds() {
+        let rows = two_targets();
+        let settings = auto_stance_settings();
         let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
         let scores = &model.training.stance_mode_scores;
         assert_eq!(scores.keys().collect::<Vec<_>>(), ["joint", "per_target"]);
@@ -1180,15 +1175,7 @@ mod tests {
         let mut rows = two_targets();
         rows.retain(|e| !(e.target == "B" && e.stance == Some("favor")));
         rows.push(ex("praise B once", "B", "favor"));
-        let settings = TrainSettings {
-            task: TaskSelection::Stance,
-            stance_mode: StanceMode::Auto,
-            vectors: VectorSettings {
-                min_df: 1,
-                ..TrainSettings::default().vectors
-            },
-            ..TrainSettings::default()
-        };
+        let settings = auto_stance_settings();
         let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
         assert_eq!(model.settings.stance_mode, StanceMode::PerTarget);
         let note = model.training.stance_mode_note.as_deref().unwrap();
