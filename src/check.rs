@@ -98,7 +98,7 @@ pub fn run_check(classifier: &ArticleClassifier, items: &[ChallengeItem]) -> Res
         let got = classifier.statement_stance(&mut extractor, &item.text, &item.target)?;
         let entry = per.entry(&item.phenomenon).or_default();
         entry.0 += 1;
-        if got.stance.label == item.stance {
+        if got.label == item.stance {
             entry.1 += 1;
         } else {
             failures.push(Failure {
@@ -106,8 +106,8 @@ pub fn run_check(classifier: &ArticleClassifier, items: &[ChallengeItem]) -> Res
                 phenomenon: item.phenomenon.clone(),
                 target: item.target.clone(),
                 expected: item.stance.clone(),
-                predicted: got.stance.label.to_string(),
-                confidence: got.stance.confidence,
+                predicted: got.label.to_string(),
+                confidence: got.confidence,
                 text: item.text.clone(),
             });
         }

@@ -4,7 +4,10 @@
 //! An article is split into statements; for each statement and target the
 //! aliases are searched, and only a mentioned target is given to the stance
 //! classifier (an unmentioned one is `none` by rule). Sentiment is decided
-//! for every statement. Each decision can carry its evidence: the n-grams
+//! for every statement, and, with a model whose sentiment classifier was
+//! fitted toward a target (`--sentiment-toward-target`), also toward each
+//! mentioned target, with the target's mentions masked as in training.
+//! Each decision can carry its evidence: the n-grams
 //! whose weight times feature value pushed it most. Summaries count per
 //! target so that long articles do not dominate a corpus: the corpus line
 //! averages per-article scores.
@@ -131,14 +134,23 @@ pub struct Evidence {
     pub contribution: f32,
 }
 
-/// A statement's stance toward one target.
+/// A statement's stance (and sentiment, when the model has it) toward one
+/// target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetStance {
     pub target: String,
     pub mentioned: bool,
     /// Mentions, with byte offsets into the article.
     pub mentions: Vec<Mention>,
-    pub stance: Decision,
+    /// Absent when the model has no stance classifier (a model trained
+    /// only for sentiment toward targets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stance: Option<Decision>,
+    /// The sentiment toward the target, for a model trained with
+    /// `--sentiment-toward-target`; absent otherwise and when the target is
+    /// not mentioned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Decision>,
 }
 
 /// One statement of an article.
@@ -165,6 +177,31 @@ pub struct Highlight {
     pub text: String,
 }
 
+/// How many statements speak positively, negatively or neutrally about a
+/// target (with a model trained with `--sentiment-toward-target`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SentimentCounts {
+    pub positive: usize,
+    pub negative: usize,
+    pub neutral: usize,
+}
+
+impl SentimentCounts {
+    fn add(&mut self, label: &str) {
+        match label {
+            "positive" => self.positive += 1,
+            "negative" => self.negative += 1,
+            _ => self.neutral += 1,
+        }
+    }
+
+    fn add_counts(&mut self, other: &SentimentCounts) {
+        self.positive += other.positive;
+        self.negative += other.negative;
+        self.neutral += other.neutral;
+    }
+}
+
 /// Per article and target: how often and which way it is mentioned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetSummary {
@@ -180,6 +217,10 @@ pub struct TargetSummary {
     pub most_favor: Option<Highlight>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub most_against: Option<Highlight>,
+    /// Sentiment toward the target over the statements mentioning it (a
+    /// model trained with `--sentiment-toward-target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<SentimentCounts>,
 }
 
 /// An article's statements and summary.
@@ -202,8 +243,11 @@ struct Decider<'m> {
 struct TargetEntry<'m> {
     spec: TargetSpec,
     finder: MentionFinder,
-    mask: Option<MentionMask>,
-    decider: Decider<'m>,
+    /// The stance classifier and the mask it applies (none without stance).
+    stance: Option<(Decider<'m>, Option<MentionMask>)>,
+    /// The mask the toward-target sentiment classifier applies, if the
+    /// model has one.
+    sentiment_mask: Option<MentionMask>,
 }
 
 /// Classifies articles with a model. Cheap to share across threads; each
@@ -212,6 +256,9 @@ pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
     sentiment: Option<Decider<'m>>,
+    /// The sentiment classifier again, off the merged path, when it was
+    /// fitted toward targets (its input is then masked per target).
+    sentiment_toward_target: Option<Decider<'m>>,
     /// The classifiers that mask nothing, merged (see [`crate::scorer`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
@@ -234,19 +281,27 @@ impl<'m> ArticleClassifier<'m> {
             Some(t) => t.to_vec(),
             None => model.targets.clone(),
         };
+        let toward_target = model.sentiment.as_ref().filter(|c| c.mask_target);
         let mut resolved = Vec::new();
-        if model.stance.is_some() {
+        if model.stance.is_some() || toward_target.is_some() {
             for spec in &specs {
-                let (classifier, _) = model.stance_classifier(&spec.name)?;
+                let stance = match model.stance {
+                    Some(_) => {
+                        let (classifier, _) = model.stance_classifier(&spec.name)?;
+                        let decider = Decider {
+                            classifier,
+                            head: None,
+                            labels: ClassLabels::new(Task::Stance, classifier)?,
+                        };
+                        Some((decider, classifier.mask_for(spec, &specs)))
+                    }
+                    None => None,
+                };
                 resolved.push(TargetEntry {
                     finder: MentionFinder::new(spec),
-                    mask: classifier.mask_for(spec, &specs),
+                    stance,
+                    sentiment_mask: toward_target.and_then(|c| c.mask_for(spec, &specs)),
                     spec: spec.clone(),
-                    decider: Decider {
-                        classifier,
-                        head: None,
-                        labels: ClassLabels::new(Task::Stance, classifier)?,
-                    },
                 });
             }
         }
@@ -264,12 +319,22 @@ impl<'m> ArticleClassifier<'m> {
             Some(merged.len() - 1)
         };
         for t in &mut resolved {
-            t.decider.head = join(t.decider.classifier, t.mask.is_some());
+            if let Some((decider, mask)) = &mut t.stance {
+                decider.head = join(decider.classifier, mask.is_some());
+            }
         }
         let sentiment = match &model.sentiment {
             Some(classifier) => Some(Decider {
                 classifier,
                 head: join(classifier, false),
+                labels: ClassLabels::new(Task::Sentiment, classifier)?,
+            }),
+            None => None,
+        };
+        let sentiment_toward_target = match toward_target {
+            Some(classifier) => Some(Decider {
+                classifier,
+                head: None,
                 labels: ClassLabels::new(Task::Sentiment, classifier)?,
             }),
             None => None,
@@ -280,6 +345,7 @@ impl<'m> ArticleClassifier<'m> {
             model,
             targets: resolved,
             sentiment,
+            sentiment_toward_target,
             scorer,
             explain,
         })
@@ -393,8 +459,10 @@ impl<'m> ArticleClassifier<'m> {
         }
     }
 
-    /// The stance of one statement toward one of the classifier's targets:
-    /// `none` by rule when the statement does not mention it.
+    /// The stance of one statement toward one of the classifier's targets
+    /// (`none` by rule when the statement does not mention it), and the
+    /// sentiment toward it when the model has a toward-target sentiment
+    /// classifier and the statement mentions it.
     fn target_stance(
         &self,
         extractor: &mut TermExtractor,
@@ -403,34 +471,37 @@ impl<'m> ArticleClassifier<'m> {
         target: &TargetEntry,
     ) -> TargetStance {
         let mentions = target.finder.find_in_tokens(statement, &scores.words);
-        let stance = if mentions.is_empty() {
-            Decision {
-                label: "none",
-                confidence: 1.0,
-                probabilities: None,
-                evidence: Vec::new(),
+        let mentioned = !mentions.is_empty();
+        let stance = target.stance.as_ref().map(|(decider, mask)| {
+            if mentioned {
+                self.decide(decider, extractor, scores, statement, mask.as_ref())
+            } else {
+                Decision {
+                    label: "none",
+                    confidence: 1.0,
+                    probabilities: None,
+                    evidence: Vec::new(),
+                }
             }
-        } else {
-            self.decide(&target.decider, extractor, scores, statement, target.mask.as_ref())
+        });
+        let sentiment = match &self.sentiment_toward_target {
+            Some(decider) if mentioned => {
+                Some(self.decide(decider, extractor, scores, statement, target.sentiment_mask.as_ref()))
+            }
+            _ => None,
         };
         TargetStance {
             target: target.spec.name.clone(),
-            mentioned: !mentions.is_empty(),
+            mentioned,
             mentions,
             stance,
+            sentiment,
         }
     }
 
-    /// The stance of a single statement toward the target named `target`
-    /// (mentions offsets relative to the statement), as `classify` decides it.
-    pub fn statement_stance(
-        &self,
-        extractor: &mut TermExtractor,
-        statement: &str,
-        target: &str,
-    ) -> Result<TargetStance> {
-        let entry = self
-            .targets
+    /// The entry of the target named `target`.
+    fn target_entry(&self, target: &str) -> Result<&TargetEntry<'m>> {
+        self.targets
             .iter()
             .find(|t| same_target(&t.spec.name, target))
             .ok_or_else(|| {
@@ -438,9 +509,37 @@ impl<'m> ArticleClassifier<'m> {
                     "no target \"{target}\" in this classifier (it has: {})",
                     self.target_names().join(", ")
                 ))
-            })?;
+            })
+    }
+
+    /// The stance of a single statement toward the target named `target`,
+    /// as `classify` decides it (`none` by rule when it is not mentioned).
+    pub fn statement_stance(&self, extractor: &mut TermExtractor, statement: &str, target: &str) -> Result<Decision> {
+        let entry = self.target_entry(target)?;
         let scores = self.score(extractor, statement);
-        Ok(self.target_stance(extractor, &scores, statement, entry))
+        self.target_stance(extractor, &scores, statement, entry)
+            .stance
+            .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
+    }
+
+    /// The sentiment of a single statement toward the target named
+    /// `target`, as `classify` decides it: `None` when the statement does
+    /// not mention it; an error unless the model was trained with
+    /// `--sentiment-toward-target`.
+    pub fn statement_target_sentiment(
+        &self,
+        extractor: &mut TermExtractor,
+        statement: &str,
+        target: &str,
+    ) -> Result<Option<Decision>> {
+        if self.sentiment_toward_target.is_none() {
+            return Err(Error::Settings(
+                "the model's sentiment classifier was not trained toward targets".into(),
+            ));
+        }
+        let entry = self.target_entry(target)?;
+        let scores = self.score(extractor, statement);
+        Ok(self.target_stance(extractor, &scores, statement, entry).sentiment)
     }
 
     /// The sentiment of a single statement, as `classify` decides it.
@@ -508,6 +607,7 @@ fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
         net_stance: 0.0,
         most_favor: None,
         most_against: None,
+        sentiment: None,
     };
     for st in statements {
         let Some(t) = st.targets.iter().find(|t| same_target(&t.target, target)) else {
@@ -517,7 +617,15 @@ fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
             continue;
         }
         s.mentioning += 1;
-        let slot = match t.stance.label {
+        if let Some(sentiment) = &t.sentiment {
+            s.sentiment
+                .get_or_insert_with(SentimentCounts::default)
+                .add(sentiment.label);
+        }
+        let Some(stance) = &t.stance else {
+            continue;
+        };
+        let slot = match stance.label {
             "favor" => {
                 s.favor += 1;
                 &mut s.most_favor
@@ -531,10 +639,10 @@ fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
                 continue;
             }
         };
-        if slot.as_ref().is_none_or(|h| t.stance.confidence > h.confidence) {
+        if slot.as_ref().is_none_or(|h| stance.confidence > h.confidence) {
             *slot = Some(Highlight {
                 index: st.index,
-                confidence: t.stance.confidence,
+                confidence: stance.confidence,
                 text: st.text.clone(),
             });
         }
@@ -557,6 +665,10 @@ pub struct CorpusTargetSummary {
     pub none: usize,
     /// Mean of the per-article net stance over articles that mention it.
     pub mean_article_net_stance: f32,
+    /// Sentiment toward the target, summed over statements (a model
+    /// trained with `--sentiment-toward-target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<SentimentCounts>,
 }
 
 /// A running corpus summary.
@@ -591,11 +703,84 @@ impl CorpusSummary {
             t.favor += s.favor;
             t.against += s.against;
             t.none += s.none;
+            if let Some(counts) = &s.sentiment {
+                t.sentiment
+                    .get_or_insert_with(SentimentCounts::default)
+                    .add_counts(counts);
+            }
             if s.mentioning > 0 {
                 t.articles_mentioning += 1;
                 self.net_sums[pos] += s.net_stance as f64;
                 t.mean_article_net_stance = (self.net_sums[pos] / t.articles_mentioning as f64) as f32;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn people() -> Vec<TargetSpec> {
+        vec![TargetSpec::named("Kopp"), TargetSpec::named("Lutz")]
+    }
+
+    #[test]
+    fn a_toward_target_model_gives_sentiment_per_mentioned_target() {
+        let model = crate::train::two_people_model();
+        let targets = people();
+        let classifier = ArticleClassifier::new(&model, Some(&targets), 0).unwrap();
+        let mut ex = TermExtractor::default();
+        let text = "Kopp won praise while Lutz faced a scandal. The weather was mild.";
+        let result = classifier.classify(&mut ex, "a", text);
+        let [both, neither] = &result.statements[..] else {
+            panic!("{:?}", result.statements)
+        };
+        for (t, label) in both.targets.iter().zip(["positive", "negative"]) {
+            // Stance is absent (the model has none); the sentiment toward
+            // each person is the model's, with that person masked.
+            assert!(t.mentioned && t.stance.is_none(), "{t:?}");
+            let got = t.sentiment.as_ref().unwrap();
+            assert_eq!(got.label, label, "{t:?}");
+            let want = model.predict_sentiment(&mut ex, &both.text, Some(&t.target)).unwrap();
+            for (l, p) in &want.probabilities {
+                let q = got.probabilities.as_ref().unwrap().get(l).unwrap();
+                assert!((p - q).abs() < 1e-6, "{l}: {p} vs {q}");
+            }
+            let single = classifier.statement_target_sentiment(&mut ex, &both.text, &t.target);
+            assert_eq!(single.unwrap().as_ref(), Some(got));
+        }
+        assert!(neither.targets.iter().all(|t| !t.mentioned && t.sentiment.is_none()));
+        // The summaries count the sentiment toward each target.
+        let counts = |name: &str| result.summary.iter().find(|s| s.target == name).unwrap().sentiment;
+        let positive = SentimentCounts {
+            positive: 1,
+            ..SentimentCounts::default()
+        };
+        assert_eq!(counts("Kopp"), Some(positive));
+        let mut corpus = CorpusSummary::default();
+        corpus.add(&result);
+        corpus.add(&result);
+        assert_eq!(corpus.targets[1].sentiment.unwrap().negative, 2);
+        // Without stance, asking for stance is an error, not a made-up label.
+        let err = classifier.statement_stance(&mut ex, &both.text, "Kopp").unwrap_err();
+        assert!(err.to_string().contains("no stance classifier"), "{err}");
+    }
+
+    #[test]
+    fn a_plain_sentiment_model_gives_no_sentiment_toward_targets() {
+        let mut model = crate::train::two_people_model();
+        model.sentiment.as_mut().unwrap().mask_target = false;
+        let targets = people();
+        let classifier = ArticleClassifier::new(&model, Some(&targets), 0).unwrap();
+        let mut ex = TermExtractor::default();
+        let result = classifier.classify(&mut ex, "a", "Kopp won praise while Lutz faced a scandal.");
+        // No stance and no toward-target sentiment: no target entries.
+        assert!(result.statements[0].targets.is_empty());
+        assert!(result.summary.iter().all(|s| s.sentiment.is_none()));
+        let err = classifier
+            .statement_target_sentiment(&mut ex, "Kopp won praise", "Kopp")
+            .unwrap_err();
+        assert!(err.to_string().contains("not trained toward targets"), "{err}");
     }
 }

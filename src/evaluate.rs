@@ -59,8 +59,8 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
                     Some(g) => {
                         let s = g.statement_stance(&mut extractor, &e.text, &e.target)?;
                         crate::model::Prediction {
-                            label: s.stance.label.to_string(),
-                            confidence: s.stance.confidence,
+                            label: s.label.to_string(),
+                            confidence: s.confidence,
                             probabilities: Vec::new(),
                         }
                     }

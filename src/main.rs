@@ -597,8 +597,10 @@ fn describe_tasks(model: &Model) -> String {
         let names: Vec<&str> = model.targets.iter().map(|t| t.name.as_str()).collect();
         parts.push(format!("stance ({})", names.join(", ")));
     }
-    if model.sentiment.is_some() {
-        parts.push("sentiment".to_string());
+    match &model.sentiment {
+        Some(c) if c.mask_target => parts.push("sentiment (also toward each target)".to_string()),
+        Some(_) => parts.push("sentiment".to_string()),
+        None => {}
     }
     parts.join(" + ")
 }
@@ -765,14 +767,23 @@ fn cmd_classify(args: ClassifyArgs) -> Result<()> {
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let names: Vec<String> = classifier.target_names().iter().map(|s| s.to_string()).collect();
     let mut writer = ResultWriter::new(out, format, names.clone(), color);
+    let targets = if names.is_empty() {
+        "no target".to_string()
+    } else {
+        names.join(", ")
+    };
     let description = format!(
-        "model {model_name}: stance toward {}; sentiment {}",
-        if names.is_empty() {
-            "no target".to_string()
+        "model {model_name}: stance {}; sentiment {}",
+        if model.stance.is_some() {
+            format!("toward {targets}")
         } else {
-            names.join(", ")
+            "no".to_string()
         },
-        if model.sentiment.is_some() { "yes" } else { "no" }
+        match &model.sentiment {
+            Some(c) if c.mask_target => format!("per statement and toward {targets}"),
+            Some(_) => "yes".to_string(),
+            None => "no".to_string(),
+        }
     );
     writer.begin(&description)?;
     let mut corpus = CorpusSummary::default();

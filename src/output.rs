@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::articles::Article;
-use crate::classify::{ArticleResult, CorpusSummary, Decision, StatementResult};
+use crate::classify::{ArticleResult, CorpusSummary, Decision, SentimentCounts, StatementResult};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,10 @@ impl<W: Write> ResultWriter<W> {
                     "p_positive",
                     "p_negative",
                     "p_neutral",
+                    "target_sentiment",
+                    "p_target_positive",
+                    "p_target_negative",
+                    "p_target_neutral",
                     "text",
                 ]
                 .join(",");
@@ -151,16 +155,24 @@ impl<W: Write> ResultWriter<W> {
                     corpus.articles, corpus.statements
                 )?;
                 for t in &corpus.targets {
+                    let counts = StanceCounts {
+                        favor: t.favor,
+                        against: t.against,
+                        none: t.none,
+                        sentiment: t.sentiment.as_ref(),
+                    };
+                    let stance = if counts.has_stance() {
+                        format!("; mean article net stance {:+.2}", t.mean_article_net_stance)
+                    } else {
+                        String::new()
+                    };
                     writeln!(
                         self.out,
-                        "  {}: mentioned in {} articles ({} statements: {} favor, {} against, {} none); mean article net stance {:+.2}",
+                        "  {}: mentioned in {} articles ({} statements{}){stance}",
                         t.target,
                         t.articles_mentioning,
                         t.statements_mentioning,
-                        t.favor,
-                        t.against,
-                        t.none,
-                        t.mean_article_net_stance
+                        counts.describe(),
                     )?;
                 }
             }
@@ -168,6 +180,46 @@ impl<W: Write> ResultWriter<W> {
             Format::Jsonl | Format::Csv => {}
         }
         self.out.flush()
+    }
+}
+
+/// A target's counts as the table and the summaries print them.
+struct StanceCounts<'a> {
+    favor: usize,
+    against: usize,
+    none: usize,
+    sentiment: Option<&'a SentimentCounts>,
+}
+
+impl StanceCounts<'_> {
+    /// Whether the counts come from a stance classifier: a model trained
+    /// only for sentiment toward targets decides no stance, so all three
+    /// stance counts stay 0 while its sentiment counts do not.
+    fn has_stance(&self) -> bool {
+        self.sentiment.is_none() || self.favor + self.against + self.none > 0
+    }
+
+    /// `: 2 favor, 1 against, 0 none; sentiment toward it 1 positive, ...`
+    /// (each part only when there is one).
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.has_stance() {
+            parts.push(format!(
+                "{} favor, {} against, {} none",
+                self.favor, self.against, self.none
+            ));
+        }
+        if let Some(s) = self.sentiment {
+            parts.push(format!(
+                "sentiment toward it {} positive, {} negative, {} neutral",
+                s.positive, s.negative, s.neutral
+            ));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join("; "))
+        }
     }
 }
 
@@ -239,6 +291,8 @@ impl Renderer {
                 st.targets.iter().map(Some).collect()
             };
             for t in rows {
+                let stance = t.and_then(|t| t.stance.as_ref());
+                let toward = t.and_then(|t| t.sentiment.as_ref());
                 let fields: Vec<String> = vec![
                     result.id.clone(),
                     st.index.to_string(),
@@ -253,14 +307,18 @@ impl Renderer {
                             .collect::<Vec<_>>()
                             .join("|")
                     }),
-                    t.map_or(String::new(), |t| t.stance.label.to_string()),
-                    t.map_or(String::new(), |t| p(&t.stance, "favor")),
-                    t.map_or(String::new(), |t| p(&t.stance, "against")),
-                    t.map_or(String::new(), |t| p(&t.stance, "none")),
+                    stance.map_or(String::new(), |d| d.label.to_string()),
+                    stance.map_or(String::new(), |d| p(d, "favor")),
+                    stance.map_or(String::new(), |d| p(d, "against")),
+                    stance.map_or(String::new(), |d| p(d, "none")),
                     st.sentiment.label.to_string(),
                     p(&st.sentiment, "positive"),
                     p(&st.sentiment, "negative"),
                     p(&st.sentiment, "neutral"),
+                    toward.map_or(String::new(), |d| d.label.to_string()),
+                    toward.map_or(String::new(), |d| p(d, "positive")),
+                    toward.map_or(String::new(), |d| p(d, "negative")),
+                    toward.map_or(String::new(), |d| p(d, "neutral")),
                     st.text.clone(),
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -304,13 +362,24 @@ impl Renderer {
         for st in &result.statements {
             let mut line = format!("{:>4}  ", st.index);
             for t in &st.targets {
-                let cell = if t.mentioned {
-                    format!("{} {:.2}", t.stance.label, t.stance.confidence)
-                } else {
-                    "-".to_string()
+                // "favor 0.83", with the sentiment toward the target after
+                // it ("favor 0.83 neg"), or alone ("negative 0.71") for a
+                // model without stance.
+                let cell = match (t.mentioned, &t.stance, &t.sentiment) {
+                    (false, _, _) => "-".to_string(),
+                    (true, Some(d), None) => format!("{} {:.2}", d.label, d.confidence),
+                    (true, Some(d), Some(s)) => format!("{} {:.2} {}", d.label, d.confidence, &s.label[..3]),
+                    (true, None, Some(s)) => format!("{} {:.2}", s.label, s.confidence),
+                    (true, None, None) => "?".to_string(),
                 };
                 let padded = format!("{cell:<width$}");
-                line.push_str(&self.paint(if t.mentioned { &t.stance.label } else { "none" }, &padded));
+                let paint_as = match (&t.stance, &t.sentiment) {
+                    _ if !t.mentioned => "none",
+                    (Some(d), _) => d.label,
+                    (None, Some(s)) => s.label,
+                    (None, None) => "none",
+                };
+                line.push_str(&self.paint(paint_as, &padded));
             }
             let sent = format!(
                 "{:<15}",
@@ -320,14 +389,17 @@ impl Renderer {
             line.push_str(&truncate(&st.text.replace('\n', " "), 100));
             writeln!(out, "{line}")?;
             for t in &st.targets {
-                if !t.stance.evidence.is_empty() {
-                    let ev: Vec<String> = t
-                        .stance
+                let decisions = [("", &t.stance), ("sentiment ", &t.sentiment)];
+                for (what, decision) in decisions {
+                    let Some(d) = decision.as_ref().filter(|d| !d.evidence.is_empty()) else {
+                        continue;
+                    };
+                    let ev: Vec<String> = d
                         .evidence
                         .iter()
                         .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
                         .collect();
-                    writeln!(out, "{:>6}{} {}: {}", "", t.target, t.stance.label, ev.join(", "))?;
+                    writeln!(out, "{:>6}{} {what}{}: {}", "", t.target, d.label, ev.join(", "))?;
                 }
             }
             if !st.sentiment.evidence.is_empty() {
@@ -341,10 +413,23 @@ impl Renderer {
             }
         }
         for s in &result.summary {
+            let counts = StanceCounts {
+                favor: s.favor,
+                against: s.against,
+                none: s.none,
+                sentiment: s.sentiment.as_ref(),
+            };
+            let stance = if counts.has_stance() {
+                format!("; net stance {:+.2}", s.net_stance)
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "   {}: {} statements mention it: {} favor, {} against, {} none; net stance {:+.2}",
-                s.target, s.mentioning, s.favor, s.against, s.none, s.net_stance
+                "   {}: {} statements mention it{}{stance}",
+                s.target,
+                s.mentioning,
+                counts.describe()
             )?;
         }
         writeln!(out)
@@ -483,22 +568,27 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
         let stances: Vec<String> = st
             .targets
             .iter()
-            .map(|t| {
-                if t.mentioned {
-                    t.stance.label.to_string()
-                } else {
-                    "none".into()
-                }
+            .map(|t| match &t.stance {
+                Some(d) if t.mentioned => d.label.to_string(),
+                _ => "none".into(),
             })
             .collect();
         let mut title = String::new();
         for t in &st.targets {
-            match &t.stance.probabilities {
-                Some(p) => {
-                    let probs: Vec<String> = p.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
-                    title.push_str(&format!("{}: {} ({})\n", t.target, t.stance.label, probs.join(", ")));
+            if !t.mentioned {
+                title.push_str(&format!("{}: not mentioned\n", t.target));
+                continue;
+            }
+            for (what, decision) in [("", &t.stance), ("sentiment ", &t.sentiment)] {
+                if let Some(d) = decision {
+                    let probs: Vec<String> = d
+                        .probabilities
+                        .iter()
+                        .flat_map(|p| p.iter())
+                        .map(|(k, v)| format!("{k} {v:.2}"))
+                        .collect();
+                    title.push_str(&format!("{}: {what}{} ({})\n", t.target, d.label, probs.join(", ")));
                 }
-                None => title.push_str(&format!("{}: not mentioned\n", t.target)),
             }
         }
         title.push_str(&format!(
@@ -510,17 +600,17 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
             .targets
             .first()
             .filter(|t| t.mentioned)
-            .map(|t| format!("<sup>{:.2}</sup>", t.stance.confidence))
+            .and_then(|t| t.stance.as_ref())
+            .map(|d| format!("<sup>{:.2}</sup>", d.confidence))
             .unwrap_or_default();
         out.push_str(&format!(
             "<span class=\"st {first}\" data-stances=\"{}\" data-confidences=\"{}\" title=\"{}\">{}{conf}</span>",
             stances.join(" "),
             st.targets
                 .iter()
-                .map(|t| if t.mentioned {
-                    format!("{:.2}", t.stance.confidence)
-                } else {
-                    String::new()
+                .map(|t| match &t.stance {
+                    Some(d) if t.mentioned => format!("{:.2}", d.confidence),
+                    _ => String::new(),
                 })
                 .collect::<Vec<_>>()
                 .join(" "),

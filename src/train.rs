@@ -1017,6 +1017,44 @@ fn fnv1a(s: &str) -> u64 {
         .fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
+/// A sentiment model fitted toward targets (no stance) on sentences that
+/// praise one person and blame another, for the tests of this crate.
+#[cfg(test)]
+pub(crate) fn two_people_model() -> Model {
+    let names = ["Ames", "Berg", "Cole", "Dorn", "Esch", "Fink", "Gray", "Hale"];
+    let mut rows = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in names.iter().filter(|b| *b != a) {
+            let text = format!("{a} won praise while {b} faced a scandal, day {i}");
+            for (target, label) in [(a, "positive"), (b, "negative")] {
+                rows.push(Example {
+                    id: format!("{text}/{target}"),
+                    text: text.clone(),
+                    target: target.to_string(),
+                    stance: None,
+                    sentiment: Some(label),
+                    split: None,
+                });
+            }
+            // A neutral sentence about each, so the class exists.
+            rows.push(Example {
+                id: format!("{a}-{b}-n"),
+                text: format!("{a} met {b} on day {i}"),
+                target: a.to_string(),
+                stance: None,
+                sentiment: Some("neutral"),
+                split: None,
+            });
+        }
+    }
+    let settings = TrainSettings {
+        task: TaskSelection::Sentiment,
+        sentiment_toward_target: true,
+        ..TrainSettings::default()
+    };
+    train(&settings, &[], &rows, vec![], &|_| {}).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1184,39 +1222,19 @@ mod tests {
     }
 
     #[test]
-    fn sentiment_toward_target_tells_two_people_in_one_sentence_apart() {
-        let names = ["Ames", "Berg", "Cole", "Dorn", "Esch", "Fink", "Gray", "Hale"];
-        let mut rows = Vec::new();
-        for (i, a) in names.iter().enumerate() {
-            for b in names.iter().filter(|b| *b != a) {
-                let text = format!("{a} won praise while {b} faced a scandal, day {i}");
-                for (target, label) in [(a, "positive"), (b, "negative")] {
-                    rows.push(Example {
-                        id: format!("{text}/{target}"),
-                        text: text.clone(),
-                        target: target.to_string(),
-                        stance: None,
-                        sentiment: Some(label),
-                        split: None,
-                    });
-                }
-                // A neutral sentence about each, so the class exists.
-                rows.push(Example {
-                    id: format!("{a}-{b}-n"),
-                    text: format!("{a} met {b} on day {i}"),
-                    target: a.to_string(),
-                    stance: None,
-                    sentiment: Some("neutral"),
-                    split: None,
-                });
-            }
-        }
+    fn one_class_is_a_clear_error() {
+        let rows: Vec<_> = (0..10).map(|i| ex(&format!("t{i} x"), "A", "favor")).collect();
         let settings = TrainSettings {
-            task: TaskSelection::Sentiment,
-            sentiment_toward_target: true,
+            task: TaskSelection::Stance,
             ..TrainSettings::default()
         };
-        let model = train(&settings, &[], &rows, vec![], &|_| {}).unwrap();
+        let err = train(&settings, &[], &rows, vec![], &|_| {}).unwrap_err();
+        assert!(err.to_string().contains("at least two classes"), "{err}");
+    }
+
+    #[test]
+    fn sentiment_toward_target_tells_two_people_in_one_sentence_apart() {
+        let model = two_people_model();
         // Every (text, target, label) is fitted once: none repeats.
         assert_eq!(model.training.sentiment_repeats, 0);
         let mut ex = TermExtractor::default();
@@ -1231,16 +1249,5 @@ mod tests {
         assert_eq!(toward("Lutz"), "negative");
         // Without a target the text is scored unmasked.
         assert!(model.predict_sentiment(&mut ex, text, None).is_ok());
-    }
-
-    #[test]
-    fn one_class_is_a_clear_error() {
-        let rows: Vec<_> = (0..10).map(|i| ex(&format!("t{i} x"), "A", "favor")).collect();
-        let settings = TrainSettings {
-            task: TaskSelection::Stance,
-            ..TrainSettings::default()
-        };
-        let err = train(&settings, &[], &rows, vec![], &|_| {}).unwrap_err();
-        assert!(err.to_string().contains("at least two classes"), "{err}");
     }
 }

@@ -231,6 +231,45 @@ fn sentiment_toward_target_is_scored_per_row_target() {
     // The held-out rows (names 9 and 10 first) are scored toward their own target.
     let report = stdout(&out);
     assert!(report.contains("macro-F1 1.0000"), "{report}");
+    // classify gives the sentiment toward each mentioned target named by
+    // --targets, and no stance (the model has none).
+    let targets = dir.path().join("people.json");
+    std::fs::write(
+        &targets,
+        r#"{"targets": [{"name": "Kopp", "aliases": ["Kopp"]}, {"name": "Lutz", "aliases": ["Lutz"]}]}"#,
+    )
+    .unwrap();
+    let article = dir.path().join("article.txt");
+    std::fs::write(&article, "Lutz won praise while Kopp faced a scandal. Rain is due.").unwrap();
+    let (targets_s, article_s) = (targets.to_str().unwrap(), article.to_str().unwrap());
+    let classify = |format: &str| {
+        let out = run(&[
+            "classify",
+            "--model",
+            model_s,
+            "--targets",
+            targets_s,
+            "--format",
+            format,
+            article_s,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let json: serde_json::Value = serde_json::from_str(&classify("json")).unwrap();
+    let statements = &json["articles"][0]["statements"];
+    let toward = |i: usize, t: usize| statements[i]["targets"][t]["sentiment"]["label"].clone();
+    assert_eq!(toward(0, 0), "negative", "{statements}");
+    assert_eq!(toward(0, 1), "positive", "{statements}");
+    assert!(statements[1]["targets"][0].get("sentiment").is_none(), "{statements}");
+    assert!(statements[0]["targets"][0].get("stance").is_none(), "{statements}");
+    let summary = &json["corpus"]["targets"][0];
+    assert_eq!(summary["sentiment"]["negative"], 1, "{summary}");
+    let csv = classify("csv");
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",target_sentiment,p_target_positive,p_target_negative,p_target_neutral,text"));
+    assert!(csv.lines().nth(1).unwrap().contains(",Kopp,true,Kopp,,,,,"), "{csv}");
+    assert!(classify("table").contains("Kopp: 1 statements mention it: sentiment toward it 0 positive, 1 negative"));
     // Without the flag, one sentence gets one sentiment for both people.
     let plain = run(&["train", "--data", data_s, "--task", "sentiment", "--out", model_s]);
     assert!(plain.status.success(), "{}", stderr(&plain));

@@ -64,7 +64,7 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
         let stance = classifier
             .statement_stance(&mut extractor, &ex.text, &ex.target)
             .unwrap();
-        if let Some(fast) = &stance.stance.probabilities {
+        if let Some(fast) = &stance.probabilities {
             let slow = model.predict_stance(&mut extractor, &ex.text, &ex.target).unwrap();
             close(fast, &slow, &ex.text);
             compared += 1;
