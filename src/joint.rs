@@ -35,104 +35,131 @@ const SHARED_WEIGHT: f64 = 1.0;
 /// Ridge added to the kernel's diagonal, relative to its mean diagonal.
 const RELATIVE_RIDGE: f64 = 1e-8;
 
-/// Fits one classifier per group (target) jointly. `groups[i] < n_groups` is
-/// row `i`'s group; every class must occur among the labels, not in every
-/// group. With `balance`, each group's classes are weighted equally (rows of
-/// a group's smaller classes are repeated). Returns the classifiers in group
-/// order; a group without rows gets the shared part alone.
-#[allow(clippy::too_many_arguments)]
-pub fn fit(
-    rows: &[SparseVec],
-    labels: &[usize],
-    groups: &[usize],
+/// The rows of a joint problem in the kernel basis: the Cholesky factor of
+/// their augmented kernel. It depends on the rows and their groups only, so
+/// cross-validation computes it once per fold and fits every candidate
+/// alpha on it.
+pub struct JointBasis {
+    rows: Vec<SparseVec>,
+    groups: Vec<usize>,
     n_groups: usize,
-    classes: Vec<String>,
     n_features: usize,
-    params: &LogisticParams,
-    balance: bool,
-) -> Result<Vec<LinearClassifier>> {
-    params.validate()?;
-    let n = rows.len();
-    if labels.len() != n || groups.len() != n || groups.iter().any(|&g| g >= n_groups) {
-        return Err(Error::Training("joint fit: rows, labels and groups disagree".into()));
-    }
-    if n == 0 {
-        return Err(Error::Training("joint fit: no rows".into()));
-    }
-    let factor = cholesky_of_kernel(rows, groups, n_features)?;
+    /// Row `i` holds columns `0..=i` of the lower factor `L`.
+    factor: Vec<Vec<f64>>,
+}
 
-    // The rows in the orthonormal basis, fitted by linfa.
-    let mut basis_rows: Vec<SparseVec> = factor
-        .iter()
-        .map(|row| row.iter().enumerate().map(|(j, &v)| (j as u32, v as f32)).collect())
-        .collect();
-    let mut fit_labels = labels.to_vec();
-    if balance {
-        balance_classes(&mut basis_rows, &mut fit_labels, groups, classes.len());
-    }
-    let k = classes.len();
-    let basis_fit = LinearClassifier::fit(&basis_rows, &fit_labels, classes.clone(), n, params)?;
-    drop(basis_rows);
-
-    // Dual coefficients: solve Lᵀ A = Γ, one column per class.
-    let mut dual = vec![0f64; n * k];
-    for i in 0..n {
-        for c in 0..k {
-            dual[i * k + c] = basis_fit.weight(i, c) as f64;
+impl JointBasis {
+    /// Factors the augmented kernel of `rows`; `groups[i] < n_groups` is row
+    /// `i`'s group.
+    pub fn new(rows: Vec<SparseVec>, groups: Vec<usize>, n_groups: usize, n_features: usize) -> Result<Self> {
+        if groups.len() != rows.len() || groups.iter().any(|&g| g >= n_groups) {
+            return Err(Error::Training("joint fit: rows and groups disagree".into()));
         }
-    }
-    for i in (0..n).rev() {
-        let row = &factor[i];
-        for c in 0..k {
-            dual[i * k + c] /= row[i];
+        if rows.is_empty() {
+            return Err(Error::Training("joint fit: no rows".into()));
         }
-        let (before, at) = dual.split_at_mut(i * k);
-        let a_i = &at[..k];
-        for (j, &l) in row[..i].iter().enumerate() {
-            for c in 0..k {
-                before[j * k + c] -= l * a_i[c];
-            }
-        }
-    }
-
-    // Weights over terms: s²·Σ_i A_i x_i (shared) + Σ_{i in group} A_i x_i.
-    let mut shared = vec![0f64; n_features * k];
-    let mut own = vec![vec![0f64; n_features * k]; n_groups];
-    let mut own_intercept = vec![vec![0f64; k]; n_groups];
-    for (i, row) in rows.iter().enumerate() {
-        let a_i = &dual[i * k..(i + 1) * k];
-        let g = groups[i];
-        for &(f, v) in row {
-            for c in 0..k {
-                let add = v as f64 * a_i[c];
-                shared[f as usize * k + c] += add;
-                own[g][f as usize * k + c] += add;
-            }
-        }
-        for c in 0..k {
-            own_intercept[g][c] += a_i[c];
-        }
-    }
-    let intercepts = basis_fit.intercepts();
-    (0..n_groups)
-        .map(|g| {
-            let weights = shared
-                .iter()
-                .zip(&own[g])
-                .map(|(s, o)| (SHARED_WEIGHT * s + o) as f32)
-                .collect();
-            let group_intercepts = (0..k)
-                .map(|c| (intercepts[c] as f64 + own_intercept[g][c]) as f32)
-                .collect();
-            LinearClassifier::from_weights(
-                classes.clone(),
-                n_features,
-                weights,
-                group_intercepts,
-                basis_fit.diagnostics().clone(),
-            )
+        let factor = cholesky_of_kernel(&rows, &groups, n_features)?;
+        Ok(JointBasis {
+            rows,
+            groups,
+            n_groups,
+            n_features,
+            factor,
         })
-        .collect()
+    }
+
+    /// Fits one classifier per group. Every class must occur among the
+    /// labels, not in every group. With `balance`, each group's classes are
+    /// weighted equally (rows of a group's smaller classes are repeated).
+    /// Returns the classifiers in group order; a group without rows gets the
+    /// shared part alone.
+    pub fn fit(
+        &self,
+        labels: &[usize],
+        classes: Vec<String>,
+        params: &LogisticParams,
+        balance: bool,
+    ) -> Result<Vec<LinearClassifier>> {
+        params.validate()?;
+        let (rows, groups, factor) = (&self.rows, &self.groups, &self.factor);
+        let (n, n_groups, n_features) = (rows.len(), self.n_groups, self.n_features);
+        if labels.len() != n {
+            return Err(Error::Training("joint fit: rows and labels disagree".into()));
+        }
+
+        // The rows in the orthonormal basis, fitted by linfa.
+        let mut basis_rows: Vec<SparseVec> = factor
+            .iter()
+            .map(|row| row.iter().enumerate().map(|(j, &v)| (j as u32, v as f32)).collect())
+            .collect();
+        let mut fit_labels = labels.to_vec();
+        if balance {
+            balance_classes(&mut basis_rows, &mut fit_labels, groups, classes.len());
+        }
+        let k = classes.len();
+        let basis_fit = LinearClassifier::fit(&basis_rows, &fit_labels, classes.clone(), n, params)?;
+        drop(basis_rows);
+
+        // Dual coefficients: solve Lᵀ A = Γ, one column per class.
+        let mut dual = vec![0f64; n * k];
+        for i in 0..n {
+            for c in 0..k {
+                dual[i * k + c] = basis_fit.weight(i, c) as f64;
+            }
+        }
+        for i in (0..n).rev() {
+            let row = &factor[i];
+            for c in 0..k {
+                dual[i * k + c] /= row[i];
+            }
+            let (before, at) = dual.split_at_mut(i * k);
+            let a_i = &at[..k];
+            for (j, &l) in row[..i].iter().enumerate() {
+                for c in 0..k {
+                    before[j * k + c] -= l * a_i[c];
+                }
+            }
+        }
+
+        // Weights over terms: s²·Σ_i A_i x_i (shared) + Σ_{i in group} A_i x_i.
+        let mut shared = vec![0f64; n_features * k];
+        let mut own = vec![vec![0f64; n_features * k]; n_groups];
+        let mut own_intercept = vec![vec![0f64; k]; n_groups];
+        for (i, row) in rows.iter().enumerate() {
+            let a_i = &dual[i * k..(i + 1) * k];
+            let g = groups[i];
+            for &(f, v) in row {
+                for c in 0..k {
+                    let add = v as f64 * a_i[c];
+                    shared[f as usize * k + c] += add;
+                    own[g][f as usize * k + c] += add;
+                }
+            }
+            for c in 0..k {
+                own_intercept[g][c] += a_i[c];
+            }
+        }
+        let intercepts = basis_fit.intercepts();
+        (0..n_groups)
+            .map(|g| {
+                let weights = shared
+                    .iter()
+                    .zip(&own[g])
+                    .map(|(s, o)| (SHARED_WEIGHT * s + o) as f32)
+                    .collect();
+                let group_intercepts = (0..k)
+                    .map(|c| (intercepts[c] as f64 + own_intercept[g][c]) as f32)
+                    .collect();
+                LinearClassifier::from_weights(
+                    classes.clone(),
+                    n_features,
+                    weights,
+                    group_intercepts,
+                    basis_fit.diagnostics().clone(),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The lower Cholesky factor (rows `0..=i` of row `i`) of the augmented
@@ -224,6 +251,22 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`JointBasis::new`] then [`JointBasis::fit`], as training does.
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        rows: &[SparseVec],
+        labels: &[usize],
+        groups: &[usize],
+        n_groups: usize,
+        classes: Vec<String>,
+        n_features: usize,
+        params: &LogisticParams,
+        balance: bool,
+    ) -> Result<Vec<LinearClassifier>> {
+        params.validate()?;
+        JointBasis::new(rows.to_vec(), groups.to_vec(), n_groups, n_features)?.fit(labels, classes, params, balance)
+    }
 
     /// Rows over 5 features in two groups, where feature 0 means class 0 in
     /// both groups and feature 1 means class 1 only in group 0.
@@ -319,6 +362,23 @@ mod tests {
         // Feature 1 is a class-1 cue in group 1 only.
         assert!(joint[1].weight(1, 1) > joint[0].weight(1, 1));
         assert!(joint.iter().all(|c| c.diagnostics().converged));
+    }
+
+    #[test]
+    fn one_basis_fits_every_alpha_as_a_fresh_one_does() {
+        // Cross-validation factors a fold once and fits each alpha on it.
+        let (rows, labels, groups) = problem();
+        let basis = JointBasis::new(rows.clone(), groups.clone(), 2, 5).unwrap();
+        for alpha in [0.3, 0.01, 0.3] {
+            let params = LogisticParams { alpha, ..tight() };
+            let reused = basis.fit(&labels, classes(), &params, false).unwrap();
+            let fresh = fit(&rows, &labels, &groups, 2, classes(), 5, &params, false).unwrap();
+            for (r, f) in reused.iter().zip(&fresh) {
+                for row in &rows {
+                    assert_eq!(r.scores(row), f.scores(row), "alpha {alpha}");
+                }
+            }
+        }
     }
 
     #[test]

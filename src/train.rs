@@ -27,7 +27,7 @@ use crate::model::{
 };
 use crate::ngrams::{TermExtractor, TermSettings};
 use crate::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
-use crate::vectorize::{Selection, VectorSettings, Vectorizer};
+use crate::vectorize::{Selection, SparseVec, VectorSettings, Vectorizer};
 
 /// Which tasks to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -734,53 +734,58 @@ fn cross_validate(
     counter: &ProgressCounter,
 ) -> Result<Vec<OutOfFold>> {
     let folds = job_folds(p, k, settings.seed);
-    let grid: Vec<(f32, usize)> = alphas.iter().flat_map(|&a| (0..k).map(move |f| (a, f))).collect();
-    let per_fold: Vec<(f32, Vec<ScoredRow>)> = grid
-        .par_iter()
-        .map(|&(a, fold)| {
+    let in_fold = |e: Error, fold: usize| match e {
+        Error::Training(m) => Error::Training(format!(
+            "{} (cross-validation fold {} of {k}): {m}",
+            p.job.name,
+            fold + 1
+        )),
+        other => other,
+    };
+    // Each fold is vectorized (and for a joint job factored) once; every
+    // alpha is fitted on it. Folds and alphas run in parallel.
+    let per_fold: Vec<Vec<Vec<ScoredRow>>> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
             let train_idx: Vec<usize> = (0..p.labels.len()).filter(|&i| folds[i] != fold).collect();
             let test_idx: Vec<usize> = (0..p.labels.len()).filter(|&i| folds[i] == fold).collect();
-            let params = LogisticParams {
-                alpha: a,
-                ..settings.logistic.clone()
-            };
-            let (vectorizer, classifiers) = fit_classifier(
+            let input = FitInput::new(
                 &train_idx.iter().map(|&i| p.docs[i].clone()).collect::<Vec<_>>(),
                 &train_idx.iter().map(|&i| p.labels[i]).collect::<Vec<_>>(),
                 &train_idx.iter().map(|&i| p.groups[i]).collect::<Vec<_>>(),
                 p.n_groups(),
                 &p.classes,
                 settings,
-                &params,
             )
-            .map_err(|e| match e {
-                Error::Training(m) => Error::Training(format!(
-                    "{} (cross-validation fold {} of {k}): {m}",
-                    p.job.name,
-                    fold + 1
-                )),
-                other => other,
-            })?;
-            counter.tick(&format!("{} (cv alpha={a}, fold {})", p.job.name, fold + 1));
-            let scored = test_idx
+            .map_err(|e| in_fold(e, fold))?;
+            let test_rows: Vec<SparseVec> = test_idx
                 .iter()
-                .map(|&i| {
-                    let classifier = &classifiers[p.groups[i]];
-                    (p.labels[i], classifier.scores(&vectorizer.transform(&p.docs[i])))
-                })
+                .map(|&i| input.vectorizer.transform(&p.docs[i]))
                 .collect();
-            Ok((a, scored))
+            alphas
+                .par_iter()
+                .map(|&a| {
+                    let params = LogisticParams {
+                        alpha: a,
+                        ..settings.logistic.clone()
+                    };
+                    let classifiers = input.fit(&params).map_err(|e| in_fold(e, fold))?;
+                    counter.tick(&format!("{} (cv alpha={a}, fold {})", p.job.name, fold + 1));
+                    Ok(test_idx
+                        .iter()
+                        .zip(&test_rows)
+                        .map(|(&i, row)| (p.labels[i], classifiers[p.groups[i]].scores(row)))
+                        .collect())
+                })
+                .collect::<Result<Vec<_>>>()
         })
         .collect::<Result<_>>()?;
     Ok(alphas
         .iter()
-        .map(|&alpha| OutOfFold {
+        .enumerate()
+        .map(|(a, &alpha)| OutOfFold {
             alpha,
-            scored: per_fold
-                .iter()
-                .filter(|(a, _)| *a == alpha)
-                .flat_map(|(_, s)| s.iter().cloned())
-                .collect(),
+            scored: per_fold.iter().flat_map(|fold| fold[a].iter().cloned()).collect(),
         })
         .collect())
 }
@@ -871,16 +876,9 @@ fn final_fit(
         alpha,
         ..settings.logistic.clone()
     };
-    let (vectorizer, mut classifiers) = fit_classifier(
-        &p.docs,
-        &p.labels,
-        &p.groups,
-        p.n_groups(),
-        &p.classes,
-        settings,
-        &params,
-    )
-    .map_err(|e| match e {
+    let fitted = FitInput::new(&p.docs, &p.labels, &p.groups, p.n_groups(), &p.classes, settings)
+        .and_then(|input| Ok((input.fit(&params)?, input.vectorizer)));
+    let (mut classifiers, vectorizer) = fitted.map_err(|e| match e {
         Error::Training(m) => Error::Training(format!("{}: {m}", p.job.name)),
         other => other,
     })?;
@@ -908,46 +906,82 @@ fn final_fit(
     })
 }
 
-/// Vocabulary + weights for documents given as terms: one classifier, or
-/// with several groups one per group, fitted jointly over a vocabulary
-/// they share (chosen by chi-square on group × class).
-#[allow(clippy::too_many_arguments)]
-fn fit_classifier(
-    docs: &[Vec<String>],
-    labels: &[usize],
-    groups: &[usize],
-    n_groups: usize,
-    classes: &[&str],
-    settings: &TrainSettings,
-    params: &LogisticParams,
-) -> Result<(Vectorizer, Vec<LinearClassifier>)> {
-    let class_names: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
-    let k = classes.len();
-    if n_groups > 1 {
-        let strata: Vec<usize> = labels.iter().zip(groups).map(|(&l, &g)| g * k + l).collect();
-        let vectorizer = Vectorizer::fit(&settings.vectors, docs, &strata, n_groups * k)?;
-        let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
-        let classifiers = joint::fit(
-            &rows,
-            labels,
-            groups,
-            n_groups,
-            class_names,
-            vectorizer.len(),
-            params,
-            settings.class_balance,
-        )?;
-        return Ok((vectorizer, classifiers));
+/// Documents given as terms, vectorized over the vocabulary chosen from
+/// them, ready to be fitted with any alpha: one classifier, or with several
+/// groups one per group, fitted jointly over a vocabulary they share (chosen
+/// by chi-square on group × class). Cross-validation prepares each fold once
+/// and fits every candidate alpha on it (for a joint fit the kernel's
+/// factor, the costly part, does not depend on alpha).
+struct FitInput {
+    vectorizer: Vectorizer,
+    classes: Vec<String>,
+    rows: FitRows,
+}
+
+enum FitRows {
+    /// One classifier (rows already repeated for `--balance`).
+    Single { rows: Vec<SparseVec>, labels: Vec<usize> },
+    /// One classifier per group, fitted jointly.
+    Joint {
+        basis: joint::JointBasis,
+        labels: Vec<usize>,
+        balance: bool,
+    },
+}
+
+impl FitInput {
+    fn new(
+        docs: &[Vec<String>],
+        labels: &[usize],
+        groups: &[usize],
+        n_groups: usize,
+        classes: &[&str],
+        settings: &TrainSettings,
+    ) -> Result<FitInput> {
+        let classes: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+        let k = classes.len();
+        if n_groups > 1 {
+            let strata: Vec<usize> = labels.iter().zip(groups).map(|(&l, &g)| g * k + l).collect();
+            let vectorizer = Vectorizer::fit(&settings.vectors, docs, &strata, n_groups * k)?;
+            let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+            let basis = joint::JointBasis::new(rows, groups.to_vec(), n_groups, vectorizer.len())?;
+            return Ok(FitInput {
+                vectorizer,
+                classes,
+                rows: FitRows::Joint {
+                    basis,
+                    labels: labels.to_vec(),
+                    balance: settings.class_balance,
+                },
+            });
+        }
+        let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, k)?;
+        let mut rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+        let mut labels = labels.to_vec();
+        if settings.class_balance {
+            let one_group = vec![0; labels.len()];
+            balance_classes(&mut rows, &mut labels, &one_group, k);
+        }
+        Ok(FitInput {
+            vectorizer,
+            classes,
+            rows: FitRows::Single { rows, labels },
+        })
     }
-    let vectorizer = Vectorizer::fit(&settings.vectors, docs, labels, k)?;
-    let mut rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
-    let mut labels = labels.to_vec();
-    if settings.class_balance {
-        let one_group = vec![0; labels.len()];
-        balance_classes(&mut rows, &mut labels, &one_group, k);
+
+    /// The classifiers (one, or one per group) fitted with `params`.
+    fn fit(&self, params: &LogisticParams) -> Result<Vec<LinearClassifier>> {
+        match &self.rows {
+            FitRows::Single { rows, labels } => Ok(vec![LinearClassifier::fit(
+                rows,
+                labels,
+                self.classes.clone(),
+                self.vectorizer.len(),
+                params,
+            )?]),
+            FitRows::Joint { basis, labels, balance } => basis.fit(labels, self.classes.clone(), params, *balance),
+        }
     }
-    let classifier = LinearClassifier::fit(&rows, &labels, class_names, vectorizer.len(), params)?;
-    Ok((vectorizer, vec![classifier]))
 }
 
 /// Shifts tried for the neutral class's score under `--cv`: a prior
