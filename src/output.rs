@@ -543,18 +543,26 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
     );
     for s in &result.summary {
         let n = s.mentioning.max(1) as f32;
+        let counts = StanceCounts {
+            favor: s.favor,
+            against: s.against,
+            none: s.none,
+            sentiment: s.sentiment.as_ref(),
+        };
+        let net = if counts.has_stance() {
+            format!(", net {:+.2}", s.net_stance)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "<div>{}</div><div class=\"bar\" title=\"{} favor, {} against, {} none\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} statement{} mentioning, net {:+.2}</div>",
+            "<div>{}</div><div class=\"bar\" title=\"{}\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} statement{} mentioning{net}</div>",
             escape(&s.target),
-            s.favor,
-            s.against,
-            s.none,
+            escape(counts.describe().trim_start_matches(": ")),
             100.0 * s.favor as f32 / n,
             100.0 * s.against as f32 / n,
             100.0 * s.none as f32 / n,
             s.mentioning,
             if s.mentioning == 1 { "" } else { "s" },
-            s.net_stance
         ));
     }
     out.push_str("</div>\n<div class=\"text\">");
