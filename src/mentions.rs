@@ -159,6 +159,22 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_written_as_a_possessive_matches_its_name() {
+        // NewsMTSC gives targets as they appear: "Robert Mueller's".
+        let finder = MentionFinder::new(&TargetSpec::named("Robert Mueller's"));
+        for text in [
+            "Robert Mueller's final report",
+            "Robert Mueller’s report",
+            "Robert Mueller spoke",
+        ] {
+            let found = finder.find(text);
+            assert_eq!(found.len(), 1, "{text}");
+            assert!(found[0].alias.starts_with("Robert Mueller"), "{text}");
+        }
+        assert!(finder.find("Mueller spoke").is_empty());
+    }
+
+    #[test]
     fn spans_point_at_the_alias() {
         let text = "Officials in Washington said";
         let m = &MentionFinder::new(&us()).find(text)[0];

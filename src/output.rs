@@ -634,24 +634,47 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
 }
 
 fn html_tail(corpus: &CorpusSummary) -> String {
+    // Sentiment toward targets (a `--sentiment-toward-target` model) gets
+    // three more columns; a model without stance leaves the stance ones empty.
+    let with_sentiment = corpus.targets.iter().any(|t| t.sentiment.is_some());
     let rows: String = corpus
         .targets
         .iter()
         .map(|t| {
+            let counts = StanceCounts {
+                favor: t.favor,
+                against: t.against,
+                none: t.none,
+                sentiment: t.sentiment.as_ref(),
+            };
+            let stance = if counts.has_stance() {
+                format!(
+                    "<td>{}</td><td>{}</td><td>{}</td><td>{:+.2}</td>",
+                    t.favor, t.against, t.none, t.mean_article_net_stance
+                )
+            } else {
+                "<td></td><td></td><td></td><td></td>".to_string()
+            };
+            let sentiment = match (with_sentiment, &t.sentiment) {
+                (false, _) => String::new(),
+                (true, Some(s)) => format!("<td>{}</td><td>{}</td><td>{}</td>", s.positive, s.negative, s.neutral),
+                (true, None) => "<td></td><td></td><td></td>".to_string(),
+            };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:+.2}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td>{stance}{sentiment}</tr>",
                 escape(&t.target),
                 t.articles_mentioning,
                 t.statements_mentioning,
-                t.favor,
-                t.against,
-                t.none,
-                t.mean_article_net_stance
             )
         })
         .collect();
+    let sentiment_headers = if with_sentiment {
+        "<th>positive toward</th><th>negative toward</th><th>neutral toward</th>"
+    } else {
+        ""
+    };
     format!(
-        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th></tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
+        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th>{sentiment_headers}</tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
         corpus.articles, corpus.statements
     )
 }

@@ -100,7 +100,10 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
             tokenize(a)
                 .into_iter()
                 .filter(|t| t.kind != TokenKind::Boundary)
-                .map(|t| t.text.to_string())
+                // Text tokens are matched without a possessive `'s`
+                // (`phrase_matches`), so an alias written as one ("Robert
+                // Mueller's", as NewsMTSC gives targets) loses it too.
+                .map(|t| t.text.strip_suffix("'s").unwrap_or(&t.text).to_string())
                 .collect::<Vec<_>>()
         })
         .filter(|s| !s.is_empty())

@@ -270,6 +270,12 @@ fn sentiment_toward_target_is_scored_per_row_target() {
     assert!(header.ends_with(",target_sentiment,p_target_positive,p_target_negative,p_target_neutral,text"));
     assert!(csv.lines().nth(1).unwrap().contains(",Kopp,true,Kopp,,,,,"), "{csv}");
     assert!(classify("table").contains("Kopp: 1 statements mention it: sentiment toward it 0 positive, 1 negative"));
+    let html = classify("html");
+    assert!(html.contains("<th>positive toward</th>"), "{html}");
+    assert!(
+        html.contains("title=\"sentiment toward it 0 positive, 1 negative, 0 neutral\""),
+        "{html}"
+    );
     // Without the flag, one sentence gets one sentiment for both people.
     let plain = run(&["train", "--data", data_s, "--task", "sentiment", "--out", model_s]);
     assert!(plain.status.success(), "{}", stderr(&plain));
