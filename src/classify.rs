@@ -245,8 +245,9 @@ struct TargetEntry<'m> {
     finder: MentionFinder,
     /// The stance classifier and the mask it applies (none without stance).
     stance: Option<(Decider<'m>, Option<MentionMask>)>,
-    /// The mask the toward-target sentiment classifier applies, if the
-    /// model has one.
+    /// The mask the sentiment classifier applies for sentiment toward this
+    /// target; `None` unless it was fitted toward targets
+    /// (`--sentiment-toward-target`).
     sentiment_mask: Option<MentionMask>,
 }
 
@@ -256,9 +257,6 @@ pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
     sentiment: Option<Decider<'m>>,
-    /// The sentiment classifier again, off the merged path, when it was
-    /// fitted toward targets (its input is then masked per target).
-    sentiment_toward_target: Option<Decider<'m>>,
     /// The classifiers that mask nothing, merged (see [`crate::scorer`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
@@ -331,21 +329,12 @@ impl<'m> ArticleClassifier<'m> {
             }),
             None => None,
         };
-        let sentiment_toward_target = match toward_target {
-            Some(classifier) => Some(Decider {
-                classifier,
-                head: None,
-                labels: ClassLabels::new(Task::Sentiment, classifier)?,
-            }),
-            None => None,
-        };
         // Without a scorer (settings it cannot merge) every head is unused.
         let scorer = CompiledScorer::new(&merged);
         Ok(ArticleClassifier {
             model,
             targets: resolved,
             sentiment,
-            sentiment_toward_target,
             scorer,
             explain,
         })
@@ -472,31 +461,64 @@ impl<'m> ArticleClassifier<'m> {
     ) -> TargetStance {
         let mentions = target.finder.find_in_tokens(statement, &scores.words);
         let mentioned = !mentions.is_empty();
-        let stance = target.stance.as_ref().map(|(decider, mask)| {
-            if mentioned {
-                self.decide(decider, extractor, scores, statement, mask.as_ref())
-            } else {
-                Decision {
-                    label: "none",
-                    confidence: 1.0,
-                    probabilities: None,
-                    evidence: Vec::new(),
-                }
-            }
-        });
-        let sentiment = match &self.sentiment_toward_target {
-            Some(decider) if mentioned => {
-                Some(self.decide(decider, extractor, scores, statement, target.sentiment_mask.as_ref()))
-            }
-            _ => None,
-        };
         TargetStance {
             target: target.spec.name.clone(),
             mentioned,
             mentions,
-            stance,
-            sentiment,
+            stance: self.stance_toward(extractor, scores, statement, target, mentioned),
+            sentiment: self.sentiment_toward(extractor, scores, statement, target, mentioned),
         }
+    }
+
+    /// The stance toward `target` (`None` without a stance classifier).
+    fn stance_toward(
+        &self,
+        extractor: &mut TermExtractor,
+        scores: &StatementScores,
+        statement: &str,
+        target: &TargetEntry,
+        mentioned: bool,
+    ) -> Option<Decision> {
+        let (decider, mask) = target.stance.as_ref()?;
+        Some(if mentioned {
+            self.decide(decider, extractor, scores, statement, mask.as_ref())
+        } else {
+            Decision {
+                label: "none",
+                confidence: 1.0,
+                probabilities: None,
+                evidence: Vec::new(),
+            }
+        })
+    }
+
+    /// The sentiment toward `target`, when the sentiment classifier was
+    /// fitted toward targets and the statement mentions it.
+    fn sentiment_toward(
+        &self,
+        extractor: &mut TermExtractor,
+        scores: &StatementScores,
+        statement: &str,
+        target: &TargetEntry,
+        mentioned: bool,
+    ) -> Option<Decision> {
+        let mask = target.sentiment_mask.as_ref().filter(|_| mentioned)?;
+        let decider = self.sentiment.as_ref()?;
+        Some(self.decide(decider, extractor, scores, statement, Some(mask)))
+    }
+
+    /// The entry of the target named `target` and whether `statement`
+    /// mentions it, with the statement's scores.
+    fn statement_target(
+        &self,
+        extractor: &mut TermExtractor,
+        statement: &str,
+        target: &str,
+    ) -> Result<(&TargetEntry<'m>, StatementScores, bool)> {
+        let entry = self.target_entry(target)?;
+        let scores = self.score(extractor, statement);
+        let mentioned = !entry.finder.find_in_tokens(statement, &scores.words).is_empty();
+        Ok((entry, scores, mentioned))
     }
 
     /// The entry of the target named `target`.
@@ -515,10 +537,8 @@ impl<'m> ArticleClassifier<'m> {
     /// The stance of a single statement toward the target named `target`,
     /// as `classify` decides it (`none` by rule when it is not mentioned).
     pub fn statement_stance(&self, extractor: &mut TermExtractor, statement: &str, target: &str) -> Result<Decision> {
-        let entry = self.target_entry(target)?;
-        let scores = self.score(extractor, statement);
-        self.target_stance(extractor, &scores, statement, entry)
-            .stance
+        let (entry, scores, mentioned) = self.statement_target(extractor, statement, target)?;
+        self.stance_toward(extractor, &scores, statement, entry, mentioned)
             .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
     }
 
@@ -532,14 +552,13 @@ impl<'m> ArticleClassifier<'m> {
         statement: &str,
         target: &str,
     ) -> Result<Option<Decision>> {
-        if self.sentiment_toward_target.is_none() {
+        if !self.model.sentiment.as_ref().is_some_and(|c| c.mask_target) {
             return Err(Error::Settings(
                 "the model's sentiment classifier was not trained toward targets".into(),
             ));
         }
-        let entry = self.target_entry(target)?;
-        let scores = self.score(extractor, statement);
-        Ok(self.target_stance(extractor, &scores, statement, entry).sentiment)
+        let (entry, scores, mentioned) = self.statement_target(extractor, statement, target)?;
+        Ok(self.sentiment_toward(extractor, &scores, statement, entry, mentioned))
     }
 
     /// The sentiment of a single statement, as `classify` decides it.
@@ -561,12 +580,13 @@ impl<'m> ArticleClassifier<'m> {
         mask: Option<&MentionMask>,
     ) -> Decision {
         let classifier = decider.classifier;
-        // The features are needed as a vector only off the merged path or
-        // to explain a decision.
+        // The merged heads score the unmasked statement, so a masked
+        // decision always takes the string path. The features are needed
+        // as a vector only off the merged path or to explain a decision.
         let mut row = (self.explain > 0).then(|| classifier.featurize(extractor, text, mask));
         let fallback;
         let probabilities: &[f32] = match (decider.head, &self.scorer) {
-            (Some(h), Some(scorer)) => &scores.heads[scorer.head_range(h)],
+            (Some(h), Some(scorer)) if mask.is_none() => &scores.heads[scorer.head_range(h)],
             _ => {
                 let row = row.get_or_insert_with(|| classifier.featurize(extractor, text, mask));
                 fallback = classifier.classifier.probabilities(row);

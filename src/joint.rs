@@ -264,7 +264,6 @@ mod tests {
         params: &LogisticParams,
         balance: bool,
     ) -> Result<Vec<LinearClassifier>> {
-        params.validate()?;
         JointBasis::new(rows.to_vec(), groups.to_vec(), n_groups, n_features)?.fit(labels, classes, params, balance)
     }
 

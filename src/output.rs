@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::articles::Article;
-use crate::classify::{ArticleResult, CorpusSummary, Decision, SentimentCounts, StatementResult};
+use crate::classify::{
+    ArticleResult, CorpusSummary, CorpusTargetSummary, Decision, SentimentCounts, StatementResult, TargetSummary,
+};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,17 +157,9 @@ impl<W: Write> ResultWriter<W> {
                     corpus.articles, corpus.statements
                 )?;
                 for t in &corpus.targets {
-                    let counts = StanceCounts {
-                        favor: t.favor,
-                        against: t.against,
-                        none: t.none,
-                        sentiment: t.sentiment.as_ref(),
-                    };
-                    let stance = if counts.has_stance() {
-                        format!("; mean article net stance {:+.2}", t.mean_article_net_stance)
-                    } else {
-                        String::new()
-                    };
+                    let counts = StanceCounts::from(t);
+                    let stance =
+                        counts.if_stance(|| format!("; mean article net stance {:+.2}", t.mean_article_net_stance));
                     writeln!(
                         self.out,
                         "  {}: mentioned in {} articles ({} statements{}){stance}",
@@ -191,7 +185,35 @@ struct StanceCounts<'a> {
     sentiment: Option<&'a SentimentCounts>,
 }
 
+impl<'a> From<&'a TargetSummary> for StanceCounts<'a> {
+    fn from(s: &'a TargetSummary) -> Self {
+        StanceCounts {
+            favor: s.favor,
+            against: s.against,
+            none: s.none,
+            sentiment: s.sentiment.as_ref(),
+        }
+    }
+}
+
+impl<'a> From<&'a CorpusTargetSummary> for StanceCounts<'a> {
+    fn from(t: &'a CorpusTargetSummary) -> Self {
+        StanceCounts {
+            favor: t.favor,
+            against: t.against,
+            none: t.none,
+            sentiment: t.sentiment.as_ref(),
+        }
+    }
+}
+
 impl StanceCounts<'_> {
+    /// `part` when the counts come from a stance classifier, else nothing
+    /// (a net stance is meaningless without stance).
+    fn if_stance(&self, part: impl FnOnce() -> String) -> String {
+        if self.has_stance() { part() } else { String::new() }
+    }
+
     /// Whether the counts come from a stance classifier: a model trained
     /// only for sentiment toward targets decides no stance, so all three
     /// stance counts stay 0 while its sentiment counts do not.
@@ -391,39 +413,19 @@ impl Renderer {
             for t in &st.targets {
                 let decisions = [("", &t.stance), ("sentiment ", &t.sentiment)];
                 for (what, decision) in decisions {
-                    let Some(d) = decision.as_ref().filter(|d| !d.evidence.is_empty()) else {
-                        continue;
-                    };
-                    let ev: Vec<String> = d
-                        .evidence
-                        .iter()
-                        .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
-                        .collect();
-                    writeln!(out, "{:>6}{} {what}{}: {}", "", t.target, d.label, ev.join(", "))?;
+                    if let Some(d) = decision.as_ref().filter(|d| !d.evidence.is_empty()) {
+                        writeln!(out, "{:>6}{} {what}{}: {}", "", t.target, d.label, evidence_text(d))?;
+                    }
                 }
             }
             if !st.sentiment.evidence.is_empty() {
-                let ev: Vec<String> = st
-                    .sentiment
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
-                    .collect();
-                writeln!(out, "{:>6}sentiment {}: {}", "", st.sentiment.label, ev.join(", "))?;
+                let ev = evidence_text(&st.sentiment);
+                writeln!(out, "{:>6}sentiment {}: {ev}", "", st.sentiment.label)?;
             }
         }
         for s in &result.summary {
-            let counts = StanceCounts {
-                favor: s.favor,
-                against: s.against,
-                none: s.none,
-                sentiment: s.sentiment.as_ref(),
-            };
-            let stance = if counts.has_stance() {
-                format!("; net stance {:+.2}", s.net_stance)
-            } else {
-                String::new()
-            };
+            let counts = StanceCounts::from(s);
+            let stance = counts.if_stance(|| format!("; net stance {:+.2}", s.net_stance));
             writeln!(
                 out,
                 "   {}: {} statements mention it{}{stance}",
@@ -437,6 +439,15 @@ impl Renderer {
 }
 
 /// The JSON record of an input that could not be read.
+/// A decision's evidence as the table prints it: `"term" +0.42, ...`.
+fn evidence_text(d: &Decision) -> String {
+    d.evidence
+        .iter()
+        .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn error_record(error: &crate::Error) -> Value {
     let mut record = Map::new();
     record.insert("error".into(), Value::String(error.to_string()));
@@ -543,17 +554,8 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
     );
     for s in &result.summary {
         let n = s.mentioning.max(1) as f32;
-        let counts = StanceCounts {
-            favor: s.favor,
-            against: s.against,
-            none: s.none,
-            sentiment: s.sentiment.as_ref(),
-        };
-        let net = if counts.has_stance() {
-            format!(", net {:+.2}", s.net_stance)
-        } else {
-            String::new()
-        };
+        let counts = StanceCounts::from(s);
+        let net = counts.if_stance(|| format!(", net {:+.2}", s.net_stance));
         out.push_str(&format!(
             "<div>{}</div><div class=\"bar\" title=\"{}\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} statement{} mentioning{net}</div>",
             escape(&s.target),
@@ -641,24 +643,19 @@ fn html_tail(corpus: &CorpusSummary) -> String {
         .targets
         .iter()
         .map(|t| {
-            let counts = StanceCounts {
-                favor: t.favor,
-                against: t.against,
-                none: t.none,
-                sentiment: t.sentiment.as_ref(),
-            };
+            let counts = StanceCounts::from(t);
             let stance = if counts.has_stance() {
                 format!(
                     "<td>{}</td><td>{}</td><td>{}</td><td>{:+.2}</td>",
                     t.favor, t.against, t.none, t.mean_article_net_stance
                 )
             } else {
-                "<td></td><td></td><td></td><td></td>".to_string()
+                "<td></td>".repeat(4)
             };
             let sentiment = match (with_sentiment, &t.sentiment) {
                 (false, _) => String::new(),
                 (true, Some(s)) => format!("<td>{}</td><td>{}</td><td>{}</td>", s.positive, s.negative, s.neutral),
-                (true, None) => "<td></td><td></td><td></td>".to_string(),
+                (true, None) => "<td></td>".repeat(3),
             };
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td>{stance}{sentiment}</tr>",
