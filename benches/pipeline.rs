@@ -13,13 +13,13 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stance::classify::ArticleClassifier;
+use stance::features::compiled::{CompiledScorer, ScorerScratch};
+use stance::features::terms::TermExtractor;
 use stance::model::Model;
 use stance::model::TextClassifier;
-use stance::ngrams::TermExtractor;
-use stance::scorer::{CompiledScorer, ScorerScratch};
-use stance::segment::split_statements;
-use stance::stem::StemCache;
-use stance::tokenize::tokenize;
+use stance::text::segment::split_statements;
+use stance::text::stem::StemCache;
+use stance::text::tokenize::tokenize;
 
 fn articles() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/articles.jsonl");

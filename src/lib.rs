@@ -20,7 +20,7 @@
 //! prints; every failure is an [`Error`] naming the file and line.
 //!
 //! ```
-//! use stance::tokenize::tokenize;
+//! use stance::text::tokenize::tokenize;
 //! let words: Vec<String> = tokenize("US officials met the U.N. envoy; let us see.")
 //!     .into_iter()
 //!     .map(|t| t.text.to_string())
@@ -28,26 +28,16 @@
 //! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
 //! ```
 
-pub mod articles;
-pub mod check;
 pub mod classify;
 pub mod data;
 pub mod error;
 pub mod evaluate;
-pub mod joint;
-pub mod logistic;
-pub mod mentions;
+pub mod features;
 pub mod metrics;
 pub mod model;
-pub mod ngrams;
 pub mod output;
-pub mod scorer;
-pub mod segment;
-pub mod stem;
-pub mod targets;
-pub mod tokenize;
+pub mod text;
 pub mod train;
-pub mod vectorize;
 
 pub use error::{Error, Result};
 pub use model::{Model, Prediction};

@@ -11,14 +11,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use stance::data::{Example, Task};
+use stance::data::labeled::{Example, Task};
 use stance::evaluate::{Evaluation, evaluate};
+use stance::features::terms::TermSettings;
+use stance::features::vectorize::Selection;
 use stance::metrics::Report;
 use stance::model::{DataFileInfo, Model};
-use stance::ngrams::TermSettings;
-use stance::targets::{TargetSpec, read_targets_file};
+use stance::text::targets::{TargetSpec, read_targets_file};
 use stance::train::{StanceMode, TaskSelection, TrainSettings, stratified_holdout, train};
-use stance::vectorize::Selection;
 
 #[derive(Parser)]
 #[command(
@@ -373,8 +373,8 @@ fn read_all(paths: &[PathBuf], skip_bad: bool) -> Result<(Vec<Example>, Vec<Data
 
 /// Reads a labeled file; with `skip_bad`, rows that cannot be read are left
 /// out, each reported on stderr, with a count at the end.
-fn read_labeled(path: &Path, skip_bad: bool) -> Result<stance::data::Dataset> {
-    use stance::data::{BadRows, read_dataset_with};
+fn read_labeled(path: &Path, skip_bad: bool) -> Result<stance::data::labeled::Dataset> {
+    use stance::data::labeled::{BadRows, read_dataset_with};
     let dataset = read_dataset_with(path, if skip_bad { BadRows::Skip } else { BadRows::Fail })?;
     for e in &dataset.bad_rows {
         eprintln!("stance: skipped: {e}");
@@ -408,7 +408,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
             char_ngrams: parse_char_ngrams(&args.char_ngrams)?,
             negation: !args.no_negation,
         },
-        vectors: stance::vectorize::VectorSettings {
+        vectors: stance::features::vectorize::VectorSettings {
             min_df: args.min_df,
             max_features: args.max_features,
             selection: match args.selection {
@@ -417,7 +417,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
             },
             sublinear_tf: !args.no_sublinear_tf,
         },
-        logistic: stance::logistic::LogisticParams {
+        logistic: stance::model::logistic::LogisticParams {
             alpha: args.alpha,
             max_iterations: args.max_iter,
             ..Default::default()
@@ -629,7 +629,7 @@ fn cmd_evaluate(args: EvaluateArgs) -> Result<()> {
         .filter(|e| {
             args.target
                 .as_ref()
-                .is_none_or(|t| stance::targets::same_target(t, &e.target))
+                .is_none_or(|t| stance::text::targets::same_target(t, &e.target))
         })
         .collect();
     if rows.is_empty() {
@@ -727,8 +727,8 @@ fn load_model(path: Option<&Path>) -> Result<(Model, String)> {
 }
 
 fn cmd_classify(args: ClassifyArgs) -> Result<()> {
-    use stance::articles::{Article, ArticleReader, InputFormat};
     use stance::classify::{ArticleClassifier, CorpusSummary};
+    use stance::data::articles::{Article, ArticleReader, InputFormat};
     use stance::output::{Format, ResultWriter};
 
     let (model, model_name) = load_model(args.model.as_deref())?;
@@ -840,7 +840,7 @@ fn classify_and_render<W: Write>(
     pool: &rayon::ThreadPool,
     classifier: &stance::classify::ArticleClassifier,
     writer: &stance::output::ResultWriter<W>,
-    batch: &[stance::articles::Article],
+    batch: &[stance::data::articles::Article],
 ) -> Vec<(stance::classify::ArticleResult, std::io::Result<Vec<u8>>)> {
     let first = writer.articles_written() == 0;
     let renderer = writer.renderer();
@@ -854,8 +854,8 @@ fn classify_and_render<W: Write>(
 }
 
 fn cmd_bench(args: BenchArgs) -> Result<()> {
-    use stance::articles::{ArticleReader, InputFormat};
     use stance::classify::ArticleClassifier;
+    use stance::data::articles::{ArticleReader, InputFormat};
     use stance::output::{Format, ResultWriter};
 
     if args.repeat == 0 {
@@ -940,8 +940,8 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn cmd_check(args: CheckArgs) -> Result<()> {
-    use stance::check::{below_floors, read_suite, run_check};
     use stance::classify::ArticleClassifier;
+    use stance::evaluate::check::{below_floors, read_suite, run_check};
 
     let (model, model_name) = load_model(args.model.as_deref())?;
     let classifier = ArticleClassifier::new(&model, None, 0)?;

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use stance::data::{Example, read_dataset};
-use stance::mentions::MentionFinder;
-use stance::segment::split_statements;
-use stance::targets::{TargetSpec, read_targets_file};
+use stance::data::labeled::{Example, read_dataset};
+use stance::text::mentions::MentionFinder;
+use stance::text::segment::split_statements;
+use stance::text::targets::{TargetSpec, read_targets_file};
 
 const RUSSIA: &str = "Russia";
 const US: &str = "United States";

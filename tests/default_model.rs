@@ -44,10 +44,10 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     // builds the terms as strings. For every corpus statement, each
     // classifier must give the same probabilities both ways.
     use stance::classify::ArticleClassifier;
-    use stance::ngrams::TermExtractor;
+    use stance::features::terms::TermExtractor;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = stance::Model::load(&root.join("models/default.json")).unwrap();
-    let data = stance::data::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
+    let data = stance::data::labeled::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
     let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
     let mut extractor = TermExtractor::default();
     let close = |fast: &stance::classify::Probabilities, slow: &stance::model::Prediction, what: &str| {

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     // its caches; a fresh one per input would spend most of the time
     // re-stemming and re-sizing its buffers.
     thread_local! {
-        static EXTRACTOR: std::cell::RefCell<stance::ngrams::TermExtractor> = Default::default();
+        static EXTRACTOR: std::cell::RefCell<stance::features::terms::TermExtractor> = Default::default();
     }
     let result = EXTRACTOR.with_borrow_mut(|extractor| classifier.classify(extractor, "fuzz", &text));
     for st in &result.statements {

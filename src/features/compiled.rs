@@ -1,8 +1,8 @@
 //! Scoring: every classifier of a model over a statement in one pass, with
 //! no string built per term.
 //!
-//! Training turns a statement into terms as strings ([`crate::ngrams`]) and
-//! then into a tf-idf row ([`crate::vectorize`]); that is clear and runs
+//! Training turns a statement into terms as strings ([`crate::features::terms`]) and
+//! then into a tf-idf row ([`crate::features::vectorize`]); that is clear and runs
 //! once per training row. Classification runs over millions of statements,
 //! and building a dozen strings per word and looking each up in three
 //! vocabularies was most of its time. A [`CompiledScorer`] re-indexes the
@@ -27,11 +27,11 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::logistic::softmax;
+use crate::features::terms::{TermSettings, for_each_char_gram, is_negator};
 use crate::model::TextClassifier;
-use crate::ngrams::{TermSettings, for_each_char_gram, is_negator};
-use crate::stem::StemCache;
-use crate::tokenize::{Token, TokenKind};
+use crate::model::logistic::softmax;
+use crate::text::stem::StemCache;
+use crate::text::tokenize::{Token, TokenKind};
 
 const NONE: u32 = u32::MAX;
 /// Longest word n-gram the scorer composes from word ids (4 ids of 32 bits
@@ -477,9 +477,9 @@ impl ScorerScratch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ngrams::TermExtractor;
-    use crate::tokenize::tokenize;
-    use crate::vectorize::{Selection, VectorSettings, Vectorizer};
+    use crate::features::terms::TermExtractor;
+    use crate::features::vectorize::{Selection, VectorSettings, Vectorizer};
+    use crate::text::tokenize::tokenize;
 
     /// Two small classifiers over the same texts, with different
     /// vocabularies (one frequency-, one chi-square-selected).
@@ -499,12 +499,13 @@ mod tests {
                 let vectorizer = Vectorizer::fit(&settings, &docs, &labels, 3).unwrap();
                 let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
                 let classes = ["favor", "against", "none"].map(String::from).to_vec();
-                let params = crate::logistic::LogisticParams {
+                let params = crate::model::logistic::LogisticParams {
                     alpha: 0.1,
                     ..Default::default()
                 };
                 let classifier =
-                    crate::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params).unwrap();
+                    crate::model::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params)
+                        .unwrap();
                 TextClassifier {
                     terms: terms.clone(),
                     mask_target: false,

@@ -14,17 +14,17 @@
 
 use serde::Serialize;
 
-use crate::articles::Article;
-use crate::data::Task;
+use crate::data::articles::Article;
+use crate::data::labeled::Task;
 use crate::error::{Error, Result};
-use crate::logistic::argmax;
-use crate::mentions::{Mention, MentionFinder};
+use crate::features::compiled::CompiledScorer;
+use crate::features::terms::TermExtractor;
+use crate::model::logistic::argmax;
 use crate::model::{Model, TextClassifier};
-use crate::ngrams::TermExtractor;
-use crate::scorer::CompiledScorer;
-use crate::segment::split_statements;
-use crate::targets::{MentionMask, TargetSpec, same_target};
-use crate::tokenize::{Token, TokenKind, tokenize};
+use crate::text::mentions::{Mention, MentionFinder};
+use crate::text::segment::split_statements;
+use crate::text::targets::{MentionMask, TargetSpec, same_target};
+use crate::text::tokenize::{Token, TokenKind, tokenize};
 
 /// A decision with its probabilities and, when asked, its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -257,7 +257,7 @@ pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
     sentiment: Option<Decider<'m>>,
-    /// The classifiers that mask nothing, merged (see [`crate::scorer`]).
+    /// The classifiers that mask nothing, merged (see [`crate::features::compiled`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
 }

@@ -11,10 +11,10 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::articles::Article;
 use crate::classify::{
     ArticleResult, CorpusSummary, CorpusTargetSummary, Decision, SentimentCounts, StatementResult, TargetSummary,
 };
+use crate::data::articles::Article;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

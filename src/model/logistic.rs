@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::vectorize::SparseVec;
+use crate::features::vectorize::SparseVec;
 
 /// Settings of the logistic-regression fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,16 +6,18 @@
 //! the model does not know is an error, since dropping it would inflate the
 //! score.
 
+pub mod check;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::classify::ArticleClassifier;
-use crate::data::{Example, Task};
+use crate::data::labeled::{Example, Task};
 use crate::error::Result;
+use crate::features::terms::TermExtractor;
 use crate::metrics::Report;
 use crate::model::Model;
-use crate::ngrams::TermExtractor;
 
 /// Reports of a model on a set of rows.
 #[derive(Debug, Clone, Serialize)]

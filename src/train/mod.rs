@@ -16,18 +16,18 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Example, Task};
+use crate::data::labeled::{Example, Task};
 use crate::error::{Error, Result};
-use crate::joint;
-use crate::logistic::{LinearClassifier, LogisticParams, balance_classes};
-use crate::mentions::MentionFinder;
+use crate::features::terms::{TermExtractor, TermSettings};
+use crate::features::vectorize::{Selection, SparseVec, VectorSettings, Vectorizer};
 use crate::metrics::Report;
+use crate::model::joint;
+use crate::model::logistic::{LinearClassifier, LogisticParams, balance_classes};
 use crate::model::{
     DataFileInfo, FORMAT_NAME, FORMAT_VERSION, Model, StanceClassifiers, TextClassifier, TrainingRecord, mention_mask,
 };
-use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
-use crate::vectorize::{Selection, SparseVec, VectorSettings, Vectorizer};
+use crate::text::mentions::MentionFinder;
+use crate::text::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
 
 /// Which tasks to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ pub enum StanceMode {
     Shared,
     /// A classifier per target, all fitted together: each target's weights
     /// are a shared part, learned from every target's rows, plus the
-    /// target's own part (see [`crate::joint`]).
+    /// target's own part (see [`crate::model::joint`]).
     Joint,
     /// Per-target or joint, whichever scores better in cross-validation on
     /// the training rows (per-target when there is one target).
@@ -996,9 +996,9 @@ fn argmax_shifted(scores: &[f32], neutral: Option<usize>, shift: f32) -> usize {
         Some(n) if shift != 0.0 => {
             let mut shifted = scores.to_vec();
             shifted[n] += shift;
-            crate::logistic::argmax(&shifted)
+            crate::model::logistic::argmax(&shifted)
         }
-        _ => crate::logistic::argmax(scores),
+        _ => crate::model::logistic::argmax(scores),
     }
 }
 
@@ -1092,7 +1092,7 @@ pub(crate) fn two_people_model() -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vectorize::SparseVec;
+    use crate::features::vectorize::SparseVec;
 
     fn ex(text: &str, target: &str, stance: &'static str) -> Example {
         Example {

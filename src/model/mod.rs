@@ -9,6 +9,9 @@
 //! training settings, a hash of the training data and the held-out figures.
 //! Loading rejects format versions it does not know; saving is atomic.
 
+pub mod joint;
+pub mod logistic;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -16,14 +19,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::data::Task;
+use crate::data::labeled::Task;
 use crate::error::{Error, Result};
-use crate::logistic::LinearClassifier;
+use crate::features::terms::{TermExtractor, TermSettings};
+use crate::features::vectorize::{SparseVec, Vectorizer};
 use crate::metrics::Report;
-use crate::ngrams::{TermExtractor, TermSettings};
-use crate::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
+use crate::model::logistic::LinearClassifier;
+use crate::text::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
 use crate::train::TrainSettings;
-use crate::vectorize::{SparseVec, Vectorizer};
 
 /// The `format` field of every model file.
 pub const FORMAT_NAME: &str = "stance-model";
@@ -86,7 +89,7 @@ pub struct Prediction {
 
 impl Prediction {
     fn from_probabilities(classes: &[String], probs: Vec<f32>) -> Prediction {
-        let best = crate::logistic::argmax(&probs);
+        let best = crate::model::logistic::argmax(&probs);
         Prediction {
             label: classes[best].clone(),
             confidence: probs[best],
@@ -370,10 +373,10 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::read_dataset;
+    use crate::data::labeled::read_dataset;
     use crate::train::{TrainSettings, train};
 
-    fn fixture_model() -> (Model, Vec<crate::data::Example>) {
+    fn fixture_model() -> (Model, Vec<crate::data::labeled::Example>) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let data = read_dataset(&dir.join("train.jsonl")).unwrap();
         let test = read_dataset(&dir.join("test.jsonl")).unwrap();

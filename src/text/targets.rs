@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::tokenize::{TokenKind, tokenize};
+use crate::text::tokenize::{TokenKind, tokenize};
 
 /// The token that stands for a mention of the target in a shared model.
 pub const TARGET_PLACEHOLDER: &str = "<target>";
@@ -54,7 +54,7 @@ impl MentionMask {
 
     /// The placeholder and length in tokens of the longest alias matching at
     /// the start of `tokens`.
-    pub fn match_at(&self, tokens: &[crate::tokenize::Token]) -> Option<(usize, &'static str)> {
+    pub fn match_at(&self, tokens: &[crate::text::tokenize::Token]) -> Option<(usize, &'static str)> {
         self.phrases.match_at(tokens)
     }
 }
@@ -136,7 +136,7 @@ impl<T: Copy> PhraseSet<T> {
     }
 
     /// The longest phrase that `tokens` start with: its length in tokens and tag.
-    pub fn match_at(&self, tokens: &[crate::tokenize::Token]) -> Option<(usize, T)> {
+    pub fn match_at(&self, tokens: &[crate::text::tokenize::Token]) -> Option<(usize, T)> {
         let first = tokens.first()?;
         let word = first.text.strip_suffix("'s").unwrap_or(&first.text);
         // A one-word phrase may match a bare possessive ("Russias").
@@ -165,7 +165,7 @@ impl<T: Copy> PhraseSet<T> {
 /// True when `tokens` start with `phrase` (normalised token texts); a
 /// possessive `'s` (or a bare `s` after a word of four or more letters) on
 /// the last token is ignored, so `Russia's` and `Russias` match `Russia`.
-pub fn phrase_matches(phrase: &[String], tokens: &[crate::tokenize::Token]) -> bool {
+pub fn phrase_matches(phrase: &[String], tokens: &[crate::text::tokenize::Token]) -> bool {
     phrase.len() <= tokens.len()
         && phrase.iter().zip(tokens).enumerate().all(|(i, (p, t))| {
             let word = t.text.strip_suffix("'s").unwrap_or(&t.text);

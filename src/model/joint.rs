@@ -24,8 +24,8 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::logistic::{LinearClassifier, LogisticParams, balance_classes};
-use crate::vectorize::SparseVec;
+use crate::features::vectorize::SparseVec;
+use crate::model::logistic::{LinearClassifier, LogisticParams, balance_classes};
 
 /// `s²`: the weight of the shared copy of the features against a target's
 /// own copy (`s = 1`, as in the paper: shared and own parts are penalised

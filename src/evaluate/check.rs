@@ -13,9 +13,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::ArticleClassifier;
-use crate::data::{Task, parse_label};
+use crate::data::labeled::{Task, parse_label};
 use crate::error::{Error, Result};
-use crate::ngrams::TermExtractor;
+use crate::features::terms::TermExtractor;
 
 /// One challenge statement.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -9,7 +9,7 @@
 //!
 //! Training turns terms into vectors here ([`Vectorizer::transform`]);
 //! classification computes the same tf-idf from token ids in
-//! [`crate::scorer`], which re-indexes these vocabularies at load time.
+//! [`crate::features::compiled`], which re-indexes these vocabularies at load time.
 
 use std::collections::HashMap;
 

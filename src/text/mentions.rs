@@ -10,8 +10,8 @@
 
 use serde::Serialize;
 
-use crate::targets::{PhraseSet, TargetSpec};
-use crate::tokenize::{Token, TokenKind, tokenize};
+use crate::text::targets::{PhraseSet, TargetSpec};
+use crate::text::tokenize::{Token, TokenKind, tokenize};
 
 /// One mention: the alias as written and its byte span in the searched text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,10 +10,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scorer::ScorerScratch;
-use crate::stem::StemCache;
-use crate::targets::MentionMask;
-use crate::tokenize::{TokenKind, tokenize};
+use crate::features::compiled::ScorerScratch;
+use crate::text::stem::StemCache;
+use crate::text::targets::MentionMask;
+use crate::text::tokenize::{TokenKind, tokenize};
 
 /// Which terms are extracted from a text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub fn is_negator(word: &str) -> bool {
 
 /// Extracts terms from texts, reusing a stem cache across calls; one per
 /// thread. It also carries the thread's working memory for
-/// [`crate::scorer::CompiledScorer`].
+/// [`crate::features::compiled::CompiledScorer`].
 #[derive(Default)]
 pub struct TermExtractor {
     pub(crate) stems: StemCache,
@@ -162,7 +162,7 @@ pub fn for_each_char_gram(word: &str, lo: usize, hi: usize, buf: &mut String, mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::TargetSpec;
+    use crate::text::targets::TargetSpec;
 
     fn settings(word_ngrams: usize, negation: bool) -> TermSettings {
         TermSettings {

@@ -1,0 +1,14 @@
+//! Text: from an article to statements, tokens, stems and target mentions.
+//!
+//! These stages know nothing of features or models. [`segment`] cuts an
+//! article into statements with byte offsets, [`tokenize`] turns a statement
+//! into lowercase tokens with spans, [`stem`] reduces words to Snowball
+//! stems, and [`targets`] and [`mentions`] say which targets a statement
+//! names and where. Everything after (features, training, classification)
+//! reads text only through them.
+
+pub mod mentions;
+pub mod segment;
+pub mod stem;
+pub mod targets;
+pub mod tokenize;
