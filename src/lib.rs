@@ -33,6 +33,7 @@ pub mod data;
 pub mod error;
 pub mod evaluate;
 pub mod features;
+pub mod labels;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -40,4 +41,4 @@ pub mod text;
 pub mod train;
 
 pub use error::{Error, Result};
-pub use model::{Model, Prediction};
+pub use model::Model;

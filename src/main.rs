@@ -11,14 +11,17 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use stance::data::labeled::{Example, Task};
+use stance::data::labeled::Example;
+use stance::labels::Task;
+use stance::model::TrainingRecord;
 use stance::evaluate::{Evaluation, evaluate};
 use stance::features::terms::TermSettings;
 use stance::features::vectorize::Selection;
 use stance::metrics::Report;
 use stance::model::{DataFileInfo, Model};
 use stance::text::targets::{TargetSpec, read_targets_file};
-use stance::train::{StanceMode, TaskSelection, TrainSettings, stratified_holdout, train};
+use stance::model::settings::{StanceMode, TaskSelection, TrainSettings};
+use stance::train::{stratified_holdout, train};
 
 #[derive(Parser)]
 #[command(
@@ -431,7 +434,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
         neutral_shift: args.neutral_shift,
         sentiment_toward_target: args.sentiment_toward_target,
     };
-    settings.validate()?;
+    let settings = settings.check()?;
     let targets: Vec<TargetSpec> = match &args.targets {
         Some(path) => read_targets_file(path)?,
         None => Vec::new(),
@@ -554,7 +557,7 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                 out,
                 "  {name}: {} features, alpha {}, {}",
                 c.vectorizer.len(),
-                recorded(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
+                TrainingRecord::for_classifier(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
                 if d.converged {
                     format!("converged (gradient norm {:.2e})", d.gradient_norm)
                 } else {
@@ -564,11 +567,11 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                     )
                 }
             )?;
-            if let Some(scores) = recorded(&model.training.cross_validation, &name) {
+            if let Some(scores) = TrainingRecord::for_classifier(&model.training.cross_validation, &name) {
                 let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
                 writeln!(out, "    cv: {}", cells.join(", "))?;
             }
-            if let Some(shift) = recorded(&model.training.neutral_shift, &name) {
+            if let Some(shift) = TrainingRecord::for_classifier(&model.training.neutral_shift, &name) {
                 writeln!(out, "    cv chose a prior shift of {shift:+} on the neutral class")?;
             }
         }
@@ -1057,7 +1060,7 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
             "\n{name}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
             c.classifier.classes().join("/"),
             c.vectorizer.len(),
-            recorded(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
+            TrainingRecord::for_classifier(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
             if d.converged { "converged" } else { "NOT converged" },
             d.gradient_norm,
             d.initial_gradient_norm,
@@ -1077,12 +1080,4 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
         }
     }
     Ok(())
-}
-
-/// What the training record holds for classifier `name` ("stance/Russia"),
-/// or for its whole task ("stance") when one joint fit made all of them.
-fn recorded<'a, T>(record: &'a std::collections::BTreeMap<String, T>, name: &str) -> Option<&'a T> {
-    record
-        .get(name)
-        .or_else(|| name.split_once('/').and_then(|(task, _)| record.get(task)))
 }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::labels::{AnyLabel, Label, Stance, Task};
+
 /// Precision, recall and F1 of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassMetrics {
@@ -38,11 +40,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// Scores `(gold, predicted)` pairs over the task's `labels`.
-    /// `f_avg` is filled when the labels include `favor` and `against`.
-    pub fn new<'a>(labels: &[&str], pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Report {
+    /// Scores `(gold, predicted)` pairs of `task`'s labels (a label of
+    /// the other task is not counted). `f_avg` is filled for stance.
+    pub fn new(task: Task, pairs: impl IntoIterator<Item = (AnyLabel, AnyLabel)>) -> Report {
+        let labels = task.labels();
         let k = labels.len();
-        let pos = |l: &str| labels.iter().position(|x| *x == l);
+        let pos = |l: AnyLabel| labels.iter().position(|x| *x == l);
         let mut matrix = vec![vec![0usize; k]; k];
         let mut n = 0;
         for (gold, pred) in pairs {
@@ -66,7 +69,7 @@ impl Report {
                 f1s.push(f1);
             }
             per_class.insert(
-                label.to_string(),
+                label.name().to_string(),
                 ClassMetrics {
                     precision,
                     recall,
@@ -75,10 +78,8 @@ impl Report {
                 },
             );
         }
-        let f_avg = match (per_class.get("favor"), per_class.get("against")) {
-            (Some(f), Some(a)) => Some((f.f1 + a.f1) / 2.0),
-            _ => None,
-        };
+        let f1 = |label: Stance| per_class[label.name()].f1;
+        let f_avg = (task == Task::Stance).then(|| (f1(Stance::Favor) + f1(Stance::Against)) / 2.0);
         Report {
             n,
             accuracy: ratio(correct as f64, n as f64),
@@ -86,7 +87,7 @@ impl Report {
             f_avg,
             per_class,
             confusion: Confusion {
-                labels: labels.iter().map(|s| s.to_string()).collect(),
+                labels: labels.iter().map(|l| l.name().to_string()).collect(),
                 matrix,
             },
         }
@@ -103,16 +104,16 @@ mod tests {
 
     #[test]
     fn computes_f_avg_and_confusion() {
-        let labels = ["favor", "against", "none"];
+        use crate::labels::Stance::{Against, Favor, None};
         let pairs = [
-            ("favor", "favor"),
-            ("favor", "against"),
-            ("against", "against"),
-            ("against", "against"),
-            ("none", "none"),
-            ("none", "favor"),
+            (Favor, Favor),
+            (Favor, Against),
+            (Against, Against),
+            (Against, Against),
+            (None, None),
+            (None, Favor),
         ];
-        let r = Report::new(&labels, pairs);
+        let r = Report::new(Task::Stance, pairs.map(|(g, p)| (g.into(), p.into())));
         assert_eq!(r.n, 6);
         assert!((r.accuracy - 4.0 / 6.0).abs() < 1e-12);
         // favor: P=1/2 R=1/2 F=1/2; against: P=2/3 R=1 F=0.8; none: P=1 R=1/2 F=2/3.
@@ -126,7 +127,7 @@ mod tests {
 
     #[test]
     fn empty_input_gives_zeros_not_nan() {
-        let r = Report::new(&["positive", "negative", "neutral"], []);
+        let r = Report::new(Task::Sentiment, []);
         assert_eq!(r.accuracy, 0.0);
         assert_eq!(r.macro_f1, 0.0);
         assert!(r.f_avg.is_none());

@@ -50,7 +50,7 @@ fn suite_items_are_single_statements_about_a_mentioned_target() {
             .find(&item.text)
             .is_empty();
         assert!(
-            mentioned || item.stance == "none",
+            mentioned || item.stance == stance::labels::Stance::None,
             "{} is {} but never names {}",
             item.id,
             item.stance,

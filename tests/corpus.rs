@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use stance::data::labeled::{Example, read_dataset};
+use stance::labels::Label;
 use stance::text::mentions::MentionFinder;
 use stance::text::segment::split_statements;
 use stance::text::targets::{TargetSpec, read_targets_file};
@@ -76,13 +77,14 @@ fn statements() -> Vec<Statement> {
                     .map(|r| {
                         (
                             r.target.clone(),
-                            r.stance.unwrap_or_else(|| panic!("{} has no stance", r.id)),
+                            r.stance.unwrap_or_else(|| panic!("{} has no stance", r.id)).name(),
                         )
                     })
                     .collect(),
                 sentiment: a
                     .sentiment
-                    .unwrap_or_else(|| panic!("statement {stem} has no sentiment")),
+                    .unwrap_or_else(|| panic!("statement {stem} has no sentiment"))
+                    .name(),
                 split,
             }
         })

@@ -50,23 +50,28 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     let data = stance::data::labeled::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
     let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
     let mut extractor = TermExtractor::default();
-    let close = |fast: &stance::classify::Probabilities, slow: &stance::model::Prediction, what: &str| {
-        for (label, p) in &slow.probabilities {
+    fn close<L: stance::labels::Label>(
+        fast: &stance::model::decision::Decision<L>,
+        slow: &stance::model::decision::Decision<L>,
+        what: &str,
+    ) {
+        let fast = fast.probabilities.as_ref().unwrap();
+        for (label, p) in slow.probabilities.as_ref().unwrap().iter() {
             let q = fast.get(label).unwrap();
             assert!((p - q).abs() < 1e-5, "{what}: {label} {p} (strings) vs {q} (ids)");
         }
-    };
+    }
     let mut compared = 0;
     for ex in &data.examples {
         let sentiment = classifier.statement_sentiment(&mut extractor, &ex.text).unwrap();
         let slow = model.predict_sentiment(&mut extractor, &ex.text, None).unwrap();
-        close(sentiment.probabilities.as_ref().unwrap(), &slow, &ex.text);
+        close(&sentiment, &slow, &ex.text);
         let stance = classifier
             .statement_stance(&mut extractor, &ex.text, &ex.target)
             .unwrap();
-        if let Some(fast) = &stance.probabilities {
+        if stance.probabilities.is_some() {
             let slow = model.predict_stance(&mut extractor, &ex.text, &ex.target).unwrap();
-            close(fast, &slow, &ex.text);
+            close(&stance, &slow, &ex.text);
             compared += 1;
         }
     }

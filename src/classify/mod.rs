@@ -15,124 +15,17 @@
 use serde::Serialize;
 
 use crate::data::articles::Article;
-use crate::data::labeled::Task;
 use crate::error::{Error, Result};
 use crate::features::compiled::CompiledScorer;
 use crate::features::terms::TermExtractor;
+use crate::labels::{AnyLabel, Label, Sentiment, Stance};
+use crate::model::decision::{ClassLabels, Decision, Evidence};
 use crate::model::logistic::argmax;
 use crate::model::{Model, TextClassifier};
 use crate::text::mentions::{Mention, MentionFinder};
 use crate::text::segment::split_statements;
 use crate::text::targets::{MentionMask, TargetSpec, same_target};
 use crate::text::tokenize::{Token, TokenKind, tokenize};
-
-/// A decision with its probabilities and, when asked, its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
-    /// One of the task's labels ([`Task::labels`]).
-    pub label: &'static str,
-    pub confidence: f32,
-    /// Probability of every label (absent for a target that is not mentioned).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub probabilities: Option<Probabilities>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<Evidence>,
-}
-
-/// The probability of each label of a decision, in alphabetical label
-/// order; written as a JSON object (`{"against": 0.1, "favor": 0.7, ...}`).
-/// Held inline: a task has at most [`Probabilities::MAX_LABELS`] labels.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Probabilities {
-    entries: [(&'static str, f32); Probabilities::MAX_LABELS],
-    len: usize,
-}
-
-impl Probabilities {
-    /// The most labels a task has.
-    pub const MAX_LABELS: usize = 3;
-
-    /// The probability of `label`, if the decision had that label.
-    pub fn get(&self, label: &str) -> Option<f32> {
-        self.iter().find(|(l, _)| *l == label).map(|(_, p)| p)
-    }
-
-    /// (label, probability) pairs in alphabetical label order.
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f32)> + '_ {
-        self.entries[..self.len].iter().copied()
-    }
-}
-
-impl Serialize for Probabilities {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(self.len))?;
-        for (label, p) in self.iter() {
-            map.serialize_entry(label, &p)?;
-        }
-        map.end()
-    }
-}
-
-/// A classifier's classes as the task's static labels, and the class
-/// indices in alphabetical label order (the order of [`Probabilities`]).
-#[derive(Debug, Clone)]
-struct ClassLabels {
-    labels: Vec<&'static str>,
-    alphabetical: Vec<usize>,
-}
-
-impl ClassLabels {
-    fn new(task: Task, classifier: &TextClassifier) -> Result<ClassLabels> {
-        let labels = classifier
-            .classifier
-            .classes()
-            .iter()
-            .map(|c| {
-                task.labels().iter().copied().find(|l| l == c).ok_or_else(|| {
-                    Error::Settings(format!(
-                        "the model's {} classifier has an unknown class \"{c}\"",
-                        task.name()
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if labels.len() > Probabilities::MAX_LABELS {
-            return Err(Error::Settings(format!(
-                "the model's {} classifier has too many classes",
-                task.name()
-            )));
-        }
-        let mut alphabetical: Vec<usize> = (0..labels.len()).collect();
-        alphabetical.sort_by_key(|&i| labels[i]);
-        Ok(ClassLabels { labels, alphabetical })
-    }
-
-    /// The decision for class probabilities `probs` (in class order).
-    fn decide(&self, probs: &[f32], evidence: Vec<Evidence>) -> Decision {
-        let best = argmax(probs);
-        let mut entries = [("", 0.0); Probabilities::MAX_LABELS];
-        for (slot, &i) in entries.iter_mut().zip(&self.alphabetical) {
-            *slot = (self.labels[i], probs[i]);
-        }
-        Decision {
-            label: self.labels[best],
-            confidence: probs[best],
-            probabilities: Some(Probabilities {
-                entries,
-                len: self.labels.len(),
-            }),
-            evidence,
-        }
-    }
-}
-
-/// An n-gram and how much it pushed a decision (weight x feature value).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evidence {
-    pub term: String,
-    pub contribution: f32,
-}
 
 /// A statement's stance (and sentiment, when the model has it) toward one
 /// target.
@@ -145,12 +38,43 @@ pub struct TargetStance {
     /// Absent when the model has no stance classifier (a model trained
     /// only for sentiment toward targets).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stance: Option<Decision>,
+    pub stance: Option<Decision<Stance>>,
     /// The sentiment toward the target, for a model trained with
     /// `--sentiment-toward-target`; absent otherwise and when the target is
     /// not mentioned.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Decision>,
+    pub sentiment: Option<Decision<Sentiment>>,
+}
+
+/// A decision of either task, as output formats show it.
+#[derive(Debug, Clone)]
+pub struct DecisionView<'a> {
+    pub label: AnyLabel,
+    pub confidence: f32,
+    /// (label, probability) in alphabetical label order.
+    pub probabilities: Vec<(&'static str, f32)>,
+    pub evidence: &'a [Evidence],
+}
+
+impl<'a> DecisionView<'a> {
+    fn of<L: Label>(d: &'a Decision<L>) -> Self {
+        DecisionView {
+            label: d.label.into(),
+            confidence: d.confidence,
+            probabilities: d.probabilities.iter().flat_map(|p| p.iter()).map(|(l, p)| (l.name(), p)).collect(),
+            evidence: &d.evidence,
+        }
+    }
+}
+
+impl TargetStance {
+    /// The stance and the sentiment toward the target, those the model
+    /// gave, each with a prefix naming what it is (`""`, `"sentiment "`).
+    pub fn decisions(&self) -> Vec<(&'static str, DecisionView<'_>)> {
+        let stance = self.stance.as_ref().map(|d| ("", DecisionView::of(d)));
+        let sentiment = self.sentiment.as_ref().map(|d| ("sentiment ", DecisionView::of(d)));
+        stance.into_iter().chain(sentiment).collect()
+    }
 }
 
 /// One statement of an article.
@@ -166,7 +90,7 @@ pub struct StatementResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dateline: Option<String>,
     pub targets: Vec<TargetStance>,
-    pub sentiment: Decision,
+    pub sentiment: Decision<Sentiment>,
 }
 
 /// The most confident statement one way.
@@ -187,11 +111,11 @@ pub struct SentimentCounts {
 }
 
 impl SentimentCounts {
-    fn add(&mut self, label: &str) {
+    fn add(&mut self, label: Sentiment) {
         match label {
-            "positive" => self.positive += 1,
-            "negative" => self.negative += 1,
-            _ => self.neutral += 1,
+            Sentiment::Positive => self.positive += 1,
+            Sentiment::Negative => self.negative += 1,
+            Sentiment::Neutral => self.neutral += 1,
         }
     }
 
@@ -231,12 +155,12 @@ pub struct ArticleResult {
     pub summary: Vec<TargetSummary>,
 }
 
-/// A classifier as an [`ArticleClassifier`] uses it.
-struct Decider<'m> {
+/// A classifier as an [`ArticleClassifier`] uses it, deciding labels of `L`.
+struct Decider<'m, L: Label> {
     classifier: &'m TextClassifier,
     /// Its head in the compiled scorer, if it is merged there.
     head: Option<usize>,
-    labels: ClassLabels,
+    labels: ClassLabels<L>,
 }
 
 /// One target of an [`ArticleClassifier`].
@@ -244,7 +168,7 @@ struct TargetEntry<'m> {
     spec: TargetSpec,
     finder: MentionFinder,
     /// The stance classifier and the mask it applies (none without stance).
-    stance: Option<(Decider<'m>, Option<MentionMask>)>,
+    stance: Option<(Decider<'m, Stance>, Option<MentionMask>)>,
     /// The mask the sentiment classifier applies for sentiment toward this
     /// target; `None` unless it was fitted toward targets
     /// (`--sentiment-toward-target`).
@@ -256,7 +180,7 @@ struct TargetEntry<'m> {
 pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
-    sentiment: Option<Decider<'m>>,
+    sentiment: Option<Decider<'m, Sentiment>>,
     /// The classifiers that mask nothing, merged (see [`crate::features::compiled`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
@@ -289,7 +213,7 @@ impl<'m> ArticleClassifier<'m> {
                         let decider = Decider {
                             classifier,
                             head: None,
-                            labels: ClassLabels::new(Task::Stance, classifier)?,
+                            labels: ClassLabels::new(classifier.classifier.classes())?,
                         };
                         Some((decider, classifier.mask_for(spec, &specs)))
                     }
@@ -325,7 +249,7 @@ impl<'m> ArticleClassifier<'m> {
             Some(classifier) => Some(Decider {
                 classifier,
                 head: join(classifier, false),
-                labels: ClassLabels::new(Task::Sentiment, classifier)?,
+                labels: ClassLabels::new(classifier.classifier.classes())?,
             }),
             None => None,
         };
@@ -419,7 +343,7 @@ impl<'m> ArticleClassifier<'m> {
                 let sentiment = match &self.sentiment {
                     Some(decider) => self.decide(decider, extractor, &scores, body, None),
                     None => Decision {
-                        label: "neutral",
+                        label: Sentiment::Neutral,
                         confidence: 0.0,
                         probabilities: None,
                         evidence: Vec::new(),
@@ -478,17 +402,12 @@ impl<'m> ArticleClassifier<'m> {
         statement: &str,
         target: &TargetEntry,
         mentioned: bool,
-    ) -> Option<Decision> {
+    ) -> Option<Decision<Stance>> {
         let (decider, mask) = target.stance.as_ref()?;
         Some(if mentioned {
             self.decide(decider, extractor, scores, statement, mask.as_ref())
         } else {
-            Decision {
-                label: "none",
-                confidence: 1.0,
-                probabilities: None,
-                evidence: Vec::new(),
-            }
+            Decision::by_rule(Stance::None)
         })
     }
 
@@ -501,7 +420,7 @@ impl<'m> ArticleClassifier<'m> {
         statement: &str,
         target: &TargetEntry,
         mentioned: bool,
-    ) -> Option<Decision> {
+    ) -> Option<Decision<Sentiment>> {
         let mask = target.sentiment_mask.as_ref().filter(|_| mentioned)?;
         let decider = self.sentiment.as_ref()?;
         Some(self.decide(decider, extractor, scores, statement, Some(mask)))
@@ -536,7 +455,12 @@ impl<'m> ArticleClassifier<'m> {
 
     /// The stance of a single statement toward the target named `target`,
     /// as `classify` decides it (`none` by rule when it is not mentioned).
-    pub fn statement_stance(&self, extractor: &mut TermExtractor, statement: &str, target: &str) -> Result<Decision> {
+    pub fn statement_stance(
+        &self,
+        extractor: &mut TermExtractor,
+        statement: &str,
+        target: &str,
+    ) -> Result<Decision<Stance>> {
         let (entry, scores, mentioned) = self.statement_target(extractor, statement, target)?;
         self.stance_toward(extractor, &scores, statement, entry, mentioned)
             .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
@@ -551,7 +475,7 @@ impl<'m> ArticleClassifier<'m> {
         extractor: &mut TermExtractor,
         statement: &str,
         target: &str,
-    ) -> Result<Option<Decision>> {
+    ) -> Result<Option<Decision<Sentiment>>> {
         if !self.model.sentiment.as_ref().is_some_and(|c| c.mask_target) {
             return Err(Error::Settings(
                 "the model's sentiment classifier was not trained toward targets".into(),
@@ -562,7 +486,7 @@ impl<'m> ArticleClassifier<'m> {
     }
 
     /// The sentiment of a single statement, as `classify` decides it.
-    pub fn statement_sentiment(&self, extractor: &mut TermExtractor, statement: &str) -> Result<Decision> {
+    pub fn statement_sentiment(&self, extractor: &mut TermExtractor, statement: &str) -> Result<Decision<Sentiment>> {
         let decider = self
             .sentiment
             .as_ref()
@@ -571,14 +495,14 @@ impl<'m> ArticleClassifier<'m> {
         Ok(self.decide(decider, extractor, &scores, statement, None))
     }
 
-    fn decide(
+    fn decide<L: Label>(
         &self,
-        decider: &Decider,
+        decider: &Decider<L>,
         extractor: &mut TermExtractor,
         scores: &StatementScores,
         text: &str,
         mask: Option<&MentionMask>,
-    ) -> Decision {
+    ) -> Decision<L> {
         let classifier = decider.classifier;
         // The merged heads score the unmasked statement, so a masked
         // decision always takes the string path. The features are needed
@@ -646,15 +570,15 @@ fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
             continue;
         };
         let slot = match stance.label {
-            "favor" => {
+            Stance::Favor => {
                 s.favor += 1;
                 &mut s.most_favor
             }
-            "against" => {
+            Stance::Against => {
                 s.against += 1;
                 &mut s.most_against
             }
-            _ => {
+            Stance::None => {
                 s.none += 1;
                 continue;
             }
@@ -756,14 +680,14 @@ mod tests {
         let [both, neither] = &result.statements[..] else {
             panic!("{:?}", result.statements)
         };
-        for (t, label) in both.targets.iter().zip(["positive", "negative"]) {
+        for (t, label) in both.targets.iter().zip([Sentiment::Positive, Sentiment::Negative]) {
             // Stance is absent (the model has none); the sentiment toward
             // each person is the model's, with that person masked.
             assert!(t.mentioned && t.stance.is_none(), "{t:?}");
             let got = t.sentiment.as_ref().unwrap();
             assert_eq!(got.label, label, "{t:?}");
             let want = model.predict_sentiment(&mut ex, &both.text, Some(&t.target)).unwrap();
-            for (l, p) in &want.probabilities {
+            for (l, p) in want.probabilities.unwrap().iter() {
                 let q = got.probabilities.as_ref().unwrap().get(l).unwrap();
                 assert!((p - q).abs() < 1e-6, "{l}: {p} vs {q}");
             }

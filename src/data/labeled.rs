@@ -17,37 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-
-/// The two classification tasks a model can be trained for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    /// Stance toward the row's target: favor, against or none.
-    Stance,
-    /// Sentiment of the statement: positive, negative or neutral.
-    Sentiment,
-}
-
-impl Task {
-    /// The labels of the task, in the order reports list them.
-    pub fn labels(self) -> &'static [&'static str] {
-        match self {
-            Task::Stance => &["favor", "against", "none"],
-            Task::Sentiment => &["positive", "negative", "neutral"],
-        }
-    }
-
-    /// The task's name as it appears in files and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Stance => "stance",
-            Task::Sentiment => "sentiment",
-        }
-    }
-
-    /// Both tasks, stance first.
-    pub const ALL: [Task; 2] = [Task::Stance, Task::Sentiment];
-}
+use crate::labels::{AnyLabel, Label, Sentiment, Stance, Task};
 
 /// One labeled row.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,20 +28,20 @@ pub struct Example {
     pub text: String,
     /// The target the stance label is about (may be empty for sentiment-only rows).
     pub target: String,
-    /// Stance label (one of [`Task::Stance`]'s labels), if the row has one.
-    pub stance: Option<&'static str>,
-    /// Sentiment label (one of [`Task::Sentiment`]'s labels), if the row has one.
-    pub sentiment: Option<&'static str>,
+    /// Stance label, if the row has one.
+    pub stance: Option<Stance>,
+    /// Sentiment label, if the row has one.
+    pub sentiment: Option<Sentiment>,
     /// The `split` field (`train`, `dev`, `test`...), if present.
     pub split: Option<String>,
 }
 
 impl Example {
     /// The row's label for a task, if it has one.
-    pub fn label(&self, task: Task) -> Option<&'static str> {
+    pub fn label(&self, task: Task) -> Option<AnyLabel> {
         match task {
-            Task::Stance => self.stance,
-            Task::Sentiment => self.sentiment,
+            Task::Stance => self.stance.map(AnyLabel::Stance),
+            Task::Sentiment => self.sentiment.map(AnyLabel::Sentiment),
         }
     }
 }
@@ -343,8 +313,8 @@ impl RawRow {
             message,
         };
         let text = self.text.ok_or_else(|| err("missing \"text\"".to_string()))?;
-        let stance = parse_label(Task::Stance, self.stance.as_deref()).map_err(err)?;
-        let sentiment = parse_label(Task::Sentiment, self.sentiment.as_deref()).map_err(err)?;
+        let stance = parse_label::<Stance>(self.stance.as_deref()).map_err(err)?;
+        let sentiment = parse_label::<Sentiment>(self.sentiment.as_deref()).map_err(err)?;
         let target = self.target.unwrap_or_default().trim().to_string();
         if stance.is_some() && target.is_empty() {
             return Err(err("a row with a stance label needs a \"target\"".into()));
@@ -360,21 +330,17 @@ impl RawRow {
     }
 }
 
-/// Parses a label of a task (case-insensitive); `None` stays `None`.
-pub fn parse_label(task: Task, value: Option<&str>) -> Result<Option<&'static str>, String> {
+/// Parses a label of `L`'s task (case-insensitive); `None` stays `None`.
+pub fn parse_label<L: Label>(value: Option<&str>) -> Result<Option<L>, String> {
     let Some(value) = value else { return Ok(None) };
-    let wanted = value.trim();
-    task.labels()
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(wanted))
-        .map(|l| Some(*l))
-        .ok_or_else(|| {
-            format!(
-                "unknown {} label \"{value}\" (expected one of: {})",
-                task.name(),
-                task.labels().join(", ")
-            )
-        })
+    match L::parse(value) {
+        Some(label) => Ok(Some(label)),
+        None => Err(format!(
+            "unknown {} label \"{value}\" (expected one of: {})",
+            L::TASK.name(),
+            L::ALL.map(Label::name).join(", ")
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -395,10 +361,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].stance, Some("favor"));
+        assert_eq!(rows[0].stance, Some(Stance::Favor));
         assert_eq!(rows[0].sentiment, None);
         assert_eq!(rows[1].id, "7");
-        assert_eq!(rows[1].sentiment, Some("negative"));
+        assert_eq!(rows[1].sentiment, Some(Sentiment::Negative));
     }
 
     #[test]
@@ -442,7 +408,7 @@ mod tests {
         let good = "id,text,target,stance,sentiment\n1,\"Hi, there\",Russia,against,\n";
         let rows = parse_csv(Path::new("d.csv"), good.as_bytes()).unwrap();
         assert_eq!(rows[0].text, "Hi, there");
-        assert_eq!(rows[0].stance, Some("against"));
+        assert_eq!(rows[0].stance, Some(Stance::Against));
         assert_eq!(rows[0].sentiment, None);
 
         let ragged = "text,target,stance\na,Russia,favor\nb,Russia\n";

@@ -13,18 +13,29 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::ArticleClassifier;
-use crate::data::labeled::{Task, parse_label};
+use crate::data::labeled::parse_label;
+use crate::labels::Stance;
 use crate::error::{Error, Result};
 use crate::features::terms::TermExtractor;
 
 /// One challenge statement.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChallengeItem {
     pub id: String,
     pub text: String,
     pub target: String,
-    pub stance: String,
+    pub stance: Stance,
     pub phenomenon: String,
+}
+
+/// A challenge statement as the suite file spells it.
+#[derive(Deserialize)]
+struct SuiteLine {
+    id: String,
+    text: String,
+    target: String,
+    stance: String,
+    phenomenon: String,
 }
 
 /// Accuracy on one phenomenon.
@@ -42,8 +53,8 @@ pub struct Failure {
     pub id: String,
     pub phenomenon: String,
     pub target: String,
-    pub expected: String,
-    pub predicted: String,
+    pub expected: Stance,
+    pub predicted: Stance,
     pub confidence: f32,
     pub text: String,
 }
@@ -72,13 +83,16 @@ pub fn read_suite(path: &Path) -> Result<Vec<ChallengeItem>> {
         if line.trim().is_empty() {
             continue;
         }
-        let mut item: ChallengeItem =
-            serde_json::from_str(line).map_err(|e| err(format!("invalid challenge item: {e}")))?;
-        item.stance = parse_label(Task::Stance, Some(&item.stance))
-            .map_err(err)?
-            .unwrap_or("none")
-            .to_string();
-        items.push(item);
+        let item: SuiteLine = serde_json::from_str(line).map_err(|e| err(format!("invalid challenge item: {e}")))?;
+        items.push(ChallengeItem {
+            stance: parse_label::<Stance>(Some(&item.stance))
+                .map_err(err)?
+                .unwrap_or(Stance::None),
+            id: item.id,
+            text: item.text,
+            target: item.target,
+            phenomenon: item.phenomenon,
+        });
     }
     if items.is_empty() {
         return Err(Error::DataFile {
@@ -105,8 +119,8 @@ pub fn run_check(classifier: &ArticleClassifier, items: &[ChallengeItem]) -> Res
                 id: item.id.clone(),
                 phenomenon: item.phenomenon.clone(),
                 target: item.target.clone(),
-                expected: item.stance.clone(),
-                predicted: got.label.to_string(),
+                expected: item.stance,
+                predicted: got.label,
                 confidence: got.confidence,
                 text: item.text.clone(),
             });

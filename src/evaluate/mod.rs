@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::classify::ArticleClassifier;
-use crate::data::labeled::{Example, Task};
+use crate::data::labeled::Example;
+use crate::labels::{AnyLabel, Task};
 use crate::error::Result;
 use crate::features::terms::TermExtractor;
 use crate::metrics::Report;
@@ -49,31 +50,25 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
         sentiment: None,
     };
     for task in model.tasks() {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut pairs: Vec<(AnyLabel, AnyLabel)> = Vec::new();
         let mut skipped = 0;
         for e in examples {
             let Some(gold) = e.label(task) else {
                 skipped += 1;
                 continue;
             };
-            let predicted = match task {
+            let predicted: AnyLabel = match task {
                 Task::Stance => match &gate {
-                    Some(g) => {
-                        let s = g.statement_stance(&mut extractor, &e.text, &e.target)?;
-                        crate::model::Prediction {
-                            label: s.label.to_string(),
-                            confidence: s.confidence,
-                            probabilities: Vec::new(),
-                        }
-                    }
-                    None => model.predict_stance(&mut extractor, &e.text, &e.target)?,
-                },
-                Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text, Some(&e.target))?,
+                    Some(g) => g.statement_stance(&mut extractor, &e.text, &e.target)?.label,
+                    None => model.predict_stance(&mut extractor, &e.text, &e.target)?.label,
+                }
+                .into(),
+                Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text, Some(&e.target))?.label.into(),
             };
-            pairs.push((gold, predicted.label));
+            pairs.push((gold, predicted));
         }
         evaluation.skipped.insert(task.name().into(), skipped);
-        let report = Report::new(task.labels(), pairs.iter().map(|(g, p)| (*g, p.as_str())));
+        let report = Report::new(task, pairs);
         match task {
             Task::Stance => evaluation.stance = Some(report),
             Task::Sentiment => evaluation.sentiment = Some(report),

@@ -555,8 +555,8 @@ mod tests {
                             scorer.score(&mut scratch, &mut stems, &tokenize(text), &mut out);
                             for (h, c) in fitted.iter().enumerate() {
                                 let fast = &out[scorer.head_range(h)];
-                                let slow = c.predict_row(&c.featurize(&mut extractor, text, None));
-                                for ((_, p), q) in slow.probabilities.iter().zip(fast) {
+                                let slow = c.probabilities(&c.featurize(&mut extractor, text, None));
+                                for (p, q) in slow.iter().zip(fast) {
                                     assert!((p - q).abs() < 1e-5, "{terms:?} {text}: {p} vs {q}");
                                 }
                             }
@@ -586,8 +586,8 @@ mod tests {
                 let fast = &out[scorer.head_range(h)];
                 let sum: f32 = fast.iter().sum();
                 proptest::prop_assert!(fast.iter().all(|p| p.is_finite()) && (sum - 1.0).abs() < 1e-5);
-                let slow = c.predict_row(&c.featurize(&mut extractor, &text, None));
-                for ((_, p), q) in slow.probabilities.iter().zip(fast) {
+                let slow = c.probabilities(&c.featurize(&mut extractor, &text, None));
+                for (p, q) in slow.iter().zip(fast) {
                     proptest::prop_assert!((p - q).abs() < 1e-5, "{} vs {}", p, q);
                 }
             }

@@ -80,7 +80,6 @@ impl JointBasis {
         params: &LogisticParams,
         balance: bool,
     ) -> Result<Vec<LinearClassifier>> {
-        params.validate()?;
         let (rows, groups, factor) = (&self.rows, &self.groups, &self.factor);
         let (n, n_groups, n_features) = (rows.len(), self.n_groups, self.n_features);
         if labels.len() != n {

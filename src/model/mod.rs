@@ -9,8 +9,10 @@
 //! training settings, a hash of the training data and the held-out figures.
 //! Loading rejects format versions it does not know; saving is atomic.
 
+pub mod decision;
 pub mod joint;
 pub mod logistic;
+pub mod settings;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,14 +21,15 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::data::labeled::Task;
 use crate::error::{Error, Result};
+use crate::labels::{ClassifierId, Label, Sentiment, Stance, Task};
+use crate::model::decision::{ClassLabels, Decision};
 use crate::features::terms::{TermExtractor, TermSettings};
 use crate::features::vectorize::{SparseVec, Vectorizer};
 use crate::metrics::Report;
 use crate::model::logistic::LinearClassifier;
 use crate::text::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
-use crate::train::TrainSettings;
+use crate::model::settings::TrainSettings;
 
 /// The `format` field of every model file.
 pub const FORMAT_NAME: &str = "stance-model";
@@ -70,31 +73,14 @@ impl TextClassifier {
         self.vectorizer.transform(&extractor.terms(&self.terms, text, mask))
     }
 
-    /// Class probabilities for a feature vector.
-    pub fn predict_row(&self, row: &SparseVec) -> Prediction {
-        Prediction::from_probabilities(self.classifier.classes(), self.classifier.probabilities(row))
+    /// Class probabilities for a feature vector, in class order.
+    pub fn probabilities(&self, row: &SparseVec) -> Vec<f32> {
+        self.classifier.probabilities(row)
     }
-}
 
-/// A decision with its confidence and the probability of every class.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Prediction {
-    /// The most probable label.
-    pub label: String,
-    /// Its probability.
-    pub confidence: f32,
-    /// Every label's probability, in the model's class order.
-    pub probabilities: Vec<(String, f32)>,
-}
-
-impl Prediction {
-    fn from_probabilities(classes: &[String], probs: Vec<f32>) -> Prediction {
-        let best = crate::model::logistic::argmax(&probs);
-        Prediction {
-            label: classes[best].clone(),
-            confidence: probs[best],
-            probabilities: classes.iter().cloned().zip(probs).collect(),
-        }
+    /// The decision for a feature vector, as a label of `L`'s task.
+    pub fn decide<L: Label>(&self, row: &SparseVec) -> Result<Decision<L>> {
+        Ok(ClassLabels::new(self.classifier.classes())?.decide(&self.probabilities(row), Vec::new()))
     }
 }
 
@@ -136,7 +122,7 @@ pub struct TrainingRecord {
     /// Stance rows left out because their text does not mention their target
     /// (with the mention gate), per classifier.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub gated: BTreeMap<String, usize>,
+    pub gated: BTreeMap<ClassifierId, usize>,
     /// Sentiment rows whose text and label repeat an earlier row (a
     /// statement labeled once per target), fitted once.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -145,14 +131,14 @@ pub struct TrainingRecord {
     pub held_out_rows: usize,
     pub held_out: BTreeMap<String, Report>,
     /// The penalty chosen for each classifier (by cross-validation when asked).
-    pub alpha: BTreeMap<String, f32>,
+    pub alpha: BTreeMap<ClassifierId, f32>,
     /// The shift cross-validation added to the intercept of the `none` /
     /// `neutral` class, per classifier (absent when none was chosen).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub neutral_shift: BTreeMap<String, f32>,
+    pub neutral_shift: BTreeMap<ClassifierId, f32>,
     /// Cross-validated score per classifier and candidate alpha, if run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub cross_validation: BTreeMap<String, Vec<(f32, f64)>>,
+    pub cross_validation: BTreeMap<ClassifierId, Vec<(f32, f64)>>,
     /// With `--mode auto` and several targets: the pooled out-of-fold score
     /// of each stance mode it compared (the best one was fitted).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -160,6 +146,15 @@ pub struct TrainingRecord {
     /// Why `auto` fell back to per-target fits without comparing, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stance_mode_note: Option<String>,
+}
+
+impl TrainingRecord {
+    /// What `map` (one of this record's per-classifier maps) holds for
+    /// classifier `id`, or for its whole task when one joint fit made all
+    /// of the task's classifiers.
+    pub fn for_classifier<'a, T>(map: &'a BTreeMap<ClassifierId, T>, id: &ClassifierId) -> Option<&'a T> {
+        map.get(id).or_else(|| map.get(&id.whole_task()))
+    }
 }
 
 /// A trained stance + sentiment model.
@@ -229,11 +224,11 @@ impl Model {
     }
 
     /// Stance of `text` toward `target`.
-    pub fn predict_stance(&self, extractor: &mut TermExtractor, text: &str, target: &str) -> Result<Prediction> {
+    pub fn predict_stance(&self, extractor: &mut TermExtractor, text: &str, target: &str) -> Result<Decision<Stance>> {
         let (classifier, spec) = self.stance_classifier(target)?;
         let mask = classifier.mask_for(&spec, &self.targets);
         let row = classifier.featurize(extractor, text, mask.as_ref());
-        Ok(classifier.predict_row(&row))
+        classifier.decide(&row)
     }
 
     /// Sentiment of `text`, or, for a model trained for sentiment toward a
@@ -243,7 +238,7 @@ impl Model {
         extractor: &mut TermExtractor,
         text: &str,
         target: Option<&str>,
-    ) -> Result<Prediction> {
+    ) -> Result<Decision<Sentiment>> {
         let classifier = self
             .sentiment
             .as_ref()
@@ -253,25 +248,26 @@ impl Model {
             classifier.mask_for(&spec, &self.targets)
         });
         let row = classifier.featurize(extractor, text, mask.flatten().as_ref());
-        Ok(classifier.predict_row(&row))
+        classifier.decide(&row)
     }
 
-    /// Every classifier in the model, named (`stance/Russia`, `sentiment`).
-    pub fn classifiers(&self) -> Vec<(String, &TextClassifier)> {
+    /// Every classifier in the model, with its id (`stance/Russia`,
+    /// `sentiment`).
+    pub fn classifiers(&self) -> Vec<(ClassifierId, &TextClassifier)> {
         let mut all = Vec::new();
         match &self.stance {
             Some(StanceClassifiers::PerTarget { classifiers }) => {
                 for (name, c) in classifiers {
-                    all.push((format!("stance/{name}"), c));
+                    all.push((ClassifierId::stance_toward(name), c));
                 }
             }
             Some(StanceClassifiers::Shared { classifier }) => {
-                all.push(("stance".to_string(), classifier));
+                all.push((ClassifierId::Stance(None), classifier));
             }
             None => {}
         }
         if let Some(c) = &self.sentiment {
-            all.push(("sentiment".to_string(), c));
+            all.push((ClassifierId::Sentiment, c));
         }
         all
     }
@@ -358,6 +354,12 @@ impl Model {
             return Err("the model has no classifier".into());
         }
         for (name, c) in self.classifiers() {
+            let classes = c.classifier.classes();
+            match name.task() {
+                Task::Stance => ClassLabels::<Stance>::new(classes).map(drop),
+                Task::Sentiment => ClassLabels::<Sentiment>::new(classes).map(drop),
+            }
+            .map_err(|e| format!("{name}: {e}"))?;
             if c.vectorizer.len() != c.classifier.n_features() {
                 return Err(format!(
                     "{name}: vocabulary has {} terms but the classifier expects {}",
@@ -374,13 +376,14 @@ impl Model {
 mod tests {
     use super::*;
     use crate::data::labeled::read_dataset;
-    use crate::train::{TrainSettings, train};
+    use crate::train::train;
 
     fn fixture_model() -> (Model, Vec<crate::data::labeled::Example>) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let data = read_dataset(&dir.join("train.jsonl")).unwrap();
         let test = read_dataset(&dir.join("test.jsonl")).unwrap();
-        let model = train(&TrainSettings::default(), &[], &data.examples, vec![], &|_| {}).unwrap();
+        let settings = TrainSettings::default().check().unwrap();
+        let model = train(&settings, &[], &data.examples, vec![], &|_| {}).unwrap();
         (model, test.examples)
     }
 
@@ -457,13 +460,14 @@ mod tests {
             static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
             let model = MODEL.get_or_init(|| fixture_model().0);
             let mut ex = TermExtractor::default();
-            for p in [
-                model.predict_stance(&mut ex, &text, "United States").unwrap(),
-                model.predict_sentiment(&mut ex, &text, None).unwrap(),
-            ] {
-                let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
+            let stance = model.predict_stance(&mut ex, &text, "United States").unwrap();
+            let sentiment = model.predict_sentiment(&mut ex, &text, None).unwrap();
+            let stance: Vec<f32> = stance.probabilities.unwrap().iter().map(|(_, x)| x).collect();
+            let sentiment: Vec<f32> = sentiment.probabilities.unwrap().iter().map(|(_, x)| x).collect();
+            for p in [stance, sentiment] {
+                let sum: f32 = p.iter().sum();
                 proptest::prop_assert!((sum - 1.0).abs() < 1e-4);
-                proptest::prop_assert!(p.probabilities.iter().all(|(_, x)| x.is_finite() && *x >= 0.0));
+                proptest::prop_assert!(p.iter().all(|x| x.is_finite() && *x >= 0.0));
             }
         }
     }
@@ -474,12 +478,10 @@ mod tests {
         let mut ex = TermExtractor::default();
         for e in test.iter().take(20) {
             let p = model.predict_stance(&mut ex, &e.text, &e.target).unwrap();
-            let sum: f32 = p.probabilities.iter().map(|(_, x)| x).sum();
-            assert!((sum - 1.0).abs() < 1e-5 && p.probabilities.iter().all(|(_, x)| x.is_finite()));
-            assert_eq!(
-                p.label,
-                p.probabilities.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0
-            );
+            let probs = p.probabilities.unwrap();
+            let sum: f32 = probs.iter().map(|(_, x)| x).sum();
+            assert!((sum - 1.0).abs() < 1e-5 && probs.iter().all(|(_, x)| x.is_finite()));
+            assert_eq!(p.label, probs.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0);
         }
         let empty = model.predict_stance(&mut ex, "", "Russia").unwrap();
         assert!(empty.confidence.is_finite());

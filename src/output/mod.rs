@@ -12,8 +12,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::classify::{
-    ArticleResult, CorpusSummary, CorpusTargetSummary, Decision, SentimentCounts, StatementResult, TargetSummary,
+    ArticleResult, CorpusSummary, CorpusTargetSummary, SentimentCounts, StatementResult, TargetSummary,
 };
+use crate::labels::{AnyLabel, Label, Sentiment, Stance};
+use crate::model::decision::{Decision, Evidence};
 use crate::data::articles::Article;
 
 /// The output formats.
@@ -300,12 +302,12 @@ impl Renderer {
     }
 
     fn csv_rows(&self, result: &ArticleResult, out: &mut impl Write) -> std::io::Result<()> {
-        let p = |d: &Decision, label: &str| -> String {
+        fn p<L: Label>(d: &Decision<L>, label: L) -> String {
             d.probabilities
                 .as_ref()
                 .and_then(|m| m.get(label))
                 .map_or(String::new(), |v| format!("{v:.4}"))
-        };
+        }
         for st in &result.statements {
             let rows: Vec<Option<&crate::classify::TargetStance>> = if st.targets.is_empty() {
                 vec![None]
@@ -330,17 +332,17 @@ impl Renderer {
                             .join("|")
                     }),
                     stance.map_or(String::new(), |d| d.label.to_string()),
-                    stance.map_or(String::new(), |d| p(d, "favor")),
-                    stance.map_or(String::new(), |d| p(d, "against")),
-                    stance.map_or(String::new(), |d| p(d, "none")),
+                    stance.map_or(String::new(), |d| p(d, Stance::Favor)),
+                    stance.map_or(String::new(), |d| p(d, Stance::Against)),
+                    stance.map_or(String::new(), |d| p(d, Stance::None)),
                     st.sentiment.label.to_string(),
-                    p(&st.sentiment, "positive"),
-                    p(&st.sentiment, "negative"),
-                    p(&st.sentiment, "neutral"),
+                    p(&st.sentiment, Sentiment::Positive),
+                    p(&st.sentiment, Sentiment::Negative),
+                    p(&st.sentiment, Sentiment::Neutral),
                     toward.map_or(String::new(), |d| d.label.to_string()),
-                    toward.map_or(String::new(), |d| p(d, "positive")),
-                    toward.map_or(String::new(), |d| p(d, "negative")),
-                    toward.map_or(String::new(), |d| p(d, "neutral")),
+                    toward.map_or(String::new(), |d| p(d, Sentiment::Positive)),
+                    toward.map_or(String::new(), |d| p(d, Sentiment::Negative)),
+                    toward.map_or(String::new(), |d| p(d, Sentiment::Neutral)),
                     st.text.clone(),
                 ];
                 let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
@@ -350,14 +352,14 @@ impl Renderer {
         Ok(())
     }
 
-    fn paint(&self, label: &str, text: &str) -> String {
+    fn paint(&self, label: AnyLabel, text: &str) -> String {
         if !self.color {
             return text.to_string();
         }
         let code = match label {
-            "favor" | "positive" => "32",
-            "against" | "negative" => "31",
-            _ => "2",
+            AnyLabel::Stance(Stance::Favor) | AnyLabel::Sentiment(Sentiment::Positive) => "32",
+            AnyLabel::Stance(Stance::Against) | AnyLabel::Sentiment(Sentiment::Negative) => "31",
+            AnyLabel::Stance(Stance::None) | AnyLabel::Sentiment(Sentiment::Neutral) => "2",
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     }
@@ -390,16 +392,16 @@ impl Renderer {
                 let cell = match (t.mentioned, &t.stance, &t.sentiment) {
                     (false, _, _) => "-".to_string(),
                     (true, Some(d), None) => format!("{} {:.2}", d.label, d.confidence),
-                    (true, Some(d), Some(s)) => format!("{} {:.2} {}", d.label, d.confidence, &s.label[..3]),
+                    (true, Some(d), Some(s)) => format!("{} {:.2} {}", d.label, d.confidence, &s.label.name()[..3]),
                     (true, None, Some(s)) => format!("{} {:.2}", s.label, s.confidence),
                     (true, None, None) => "?".to_string(),
                 };
                 let padded = format!("{cell:<width$}");
-                let paint_as = match (&t.stance, &t.sentiment) {
-                    _ if !t.mentioned => "none",
-                    (Some(d), _) => d.label,
-                    (None, Some(s)) => s.label,
-                    (None, None) => "none",
+                let paint_as: AnyLabel = match (&t.stance, &t.sentiment) {
+                    _ if !t.mentioned => Stance::None.into(),
+                    (Some(d), _) => d.label.into(),
+                    (None, Some(s)) => s.label.into(),
+                    (None, None) => Stance::None.into(),
                 };
                 line.push_str(&self.paint(paint_as, &padded));
             }
@@ -407,19 +409,19 @@ impl Renderer {
                 "{:<15}",
                 format!("{} {:.2}", st.sentiment.label, st.sentiment.confidence)
             );
-            line.push_str(&self.paint(&st.sentiment.label, &sent));
+            line.push_str(&self.paint(st.sentiment.label.into(), &sent));
             line.push_str(&truncate(&st.text.replace('\n', " "), 100));
             writeln!(out, "{line}")?;
             for t in &st.targets {
-                let decisions = [("", &t.stance), ("sentiment ", &t.sentiment)];
-                for (what, decision) in decisions {
-                    if let Some(d) = decision.as_ref().filter(|d| !d.evidence.is_empty()) {
-                        writeln!(out, "{:>6}{} {what}{}: {}", "", t.target, d.label, evidence_text(d))?;
+                for (what, decision) in t.decisions() {
+                    if !decision.evidence.is_empty() {
+                        let ev = evidence_text(decision.evidence);
+                        writeln!(out, "{:>6}{} {what}{}: {ev}", "", t.target, decision.label)?;
                     }
                 }
             }
             if !st.sentiment.evidence.is_empty() {
-                let ev = evidence_text(&st.sentiment);
+                let ev = evidence_text(&st.sentiment.evidence);
                 writeln!(out, "{:>6}sentiment {}: {ev}", "", st.sentiment.label)?;
             }
         }
@@ -438,16 +440,16 @@ impl Renderer {
     }
 }
 
-/// The JSON record of an input that could not be read.
 /// A decision's evidence as the table prints it: `"term" +0.42, ...`.
-fn evidence_text(d: &Decision) -> String {
-    d.evidence
+fn evidence_text(evidence: &[Evidence]) -> String {
+    evidence
         .iter()
         .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// The JSON record of an input that could not be read.
 fn error_record(error: &crate::Error) -> Value {
     let mut record = Map::new();
     record.insert("error".into(), Value::String(error.to_string()));
@@ -589,16 +591,9 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
                 title.push_str(&format!("{}: not mentioned\n", t.target));
                 continue;
             }
-            for (what, decision) in [("", &t.stance), ("sentiment ", &t.sentiment)] {
-                if let Some(d) = decision {
-                    let probs: Vec<String> = d
-                        .probabilities
-                        .iter()
-                        .flat_map(|p| p.iter())
-                        .map(|(k, v)| format!("{k} {v:.2}"))
-                        .collect();
-                    title.push_str(&format!("{}: {what}{} ({})\n", t.target, d.label, probs.join(", ")));
-                }
+            for (what, d) in t.decisions() {
+                let probs: Vec<String> = d.probabilities.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
+                title.push_str(&format!("{}: {what}{} ({})\n", t.target, d.label, probs.join(", ")));
             }
         }
         title.push_str(&format!(

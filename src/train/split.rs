@@ -1,0 +1,105 @@
+//! Splits: cross-validation folds and held-out rows, stratified and seeded.
+//!
+//! Every random choice in training is made here, from the settings' seed,
+//! so the same data and settings give the same folds, hold-out and model.
+
+use std::collections::BTreeMap;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::labeled::Example;
+
+/// Seeded stratified fold numbers (`0..k`) for each label; `salt` (a
+/// classifier's name) gives each classifier its own shuffle.
+pub(crate) fn stratified_folds(labels: &[usize], k: usize, seed: u64, salt: &str) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ fnv1a(salt));
+    let n_classes = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut folds = vec![0; labels.len()];
+    let mut next = 0;
+    for class in 0..n_classes {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        idx.shuffle(&mut rng);
+        for i in idx {
+            folds[i] = next % k;
+            next += 1;
+        }
+    }
+    folds
+}
+
+/// Splits rows into (fit, held-out), holding out `fraction` of each
+/// (target, stance, sentiment) stratum, chosen by a seeded shuffle.
+pub fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
+    let mut strata: BTreeMap<(String, Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        let name = |l: Option<crate::labels::AnyLabel>| l.map(|l| l.name());
+        strata
+            .entry((
+                e.target.to_lowercase(),
+                name(e.label(crate::labels::Task::Stance)),
+                name(e.label(crate::labels::Task::Sentiment)),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut held = vec![false; examples.len()];
+    for idx in strata.values_mut() {
+        idx.shuffle(&mut rng);
+        let n = (idx.len() as f64 * fraction).round() as usize;
+        for &i in idx.iter().take(n) {
+            held[i] = true;
+        }
+    }
+    let mut fit = Vec::new();
+    let mut test = Vec::new();
+    for (e, h) in examples.iter().zip(held) {
+        if h { test.push(e.clone()) } else { fit.push(e.clone()) }
+    }
+    (fit, test)
+}
+
+fn fnv1a(s: &str) -> u64 {
+    s.bytes()
+        .fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::Stance;
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        let labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2];
+        let a = stratified_folds(&labels, 2, 7, "x");
+        assert_eq!(a, stratified_folds(&labels, 2, 7, "x"));
+        for class in 0..2 {
+            let in_fold0 = (0..10).filter(|&i| labels[i] == class && a[i] == 0).count();
+            assert_eq!(in_fold0, 2);
+        }
+    }
+
+    #[test]
+    fn holdout_is_stratified() {
+        let ex = |text: String, stance| Example {
+            id: text.clone(),
+            text,
+            target: "A".into(),
+            stance: Some(stance),
+            sentiment: None,
+            split: None,
+        };
+        let mut rows = Vec::new();
+        for i in 0..20 {
+            rows.push(ex(format!("f{i}"), Stance::Favor));
+            rows.push(ex(format!("a{i}"), Stance::Against));
+        }
+        let (fit, test) = stratified_holdout(&rows, 0.25, 1);
+        assert_eq!(test.len(), 10);
+        assert_eq!(fit.len(), 30);
+        assert_eq!(test.iter().filter(|e| e.stance == Some(Stance::Favor)).count(), 5);
+    }
+}
