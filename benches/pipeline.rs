@@ -13,7 +13,7 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stance::classify::ArticleClassifier;
-use stance::features::compiled::{CompiledScorer, ScorerScratch};
+use stance::features::compiled::ScorerScratch;
 use stance::features::terms::TermExtractor;
 use stance::model::Model;
 use stance::model::TextClassifier;
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let classifiers: Vec<&TextClassifier> = model.classifiers().into_iter().map(|(_, c)| c).collect();
-    let scorer = CompiledScorer::new(&classifiers).expect("the default model's classifiers merge");
+    let scorer = stance::model::classifier::compile(&classifiers).expect("the default model's classifiers merge");
     let tokens: Vec<_> = statements.iter().map(|s| tokenize(s)).collect();
     let mut group = c.benchmark_group("scorer");
     group.throughput(Throughput::Elements(statements.len() as u64));
@@ -98,8 +98,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("article");
     group.throughput(Throughput::Bytes(article.len() as u64));
     group.bench_function("longest article, every target and sentiment", |b| {
-        let mut extractor = TermExtractor::default();
-        b.iter(|| classifier.classify(&mut extractor, "bench", article).statements.len())
+        b.iter(|| classifier.classify("bench", article).statements.len())
     });
     group.finish();
 }

@@ -330,6 +330,9 @@ mod tests {
             assert_eq!(id.to_string().parse::<ClassifierId>().unwrap(), id);
         }
         assert!("stances".parse::<ClassifierId>().is_err());
-        assert_eq!(ClassifierId::stance_toward("Russia").whole_task(), ClassifierId::Stance(None));
+        assert_eq!(
+            ClassifierId::stance_toward("Russia").whole_task(),
+            ClassifierId::Stance(None)
+        );
     }
 }

@@ -12,15 +12,15 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use stance::data::labeled::Example;
-use stance::labels::Task;
-use stance::model::TrainingRecord;
 use stance::evaluate::{Evaluation, evaluate};
 use stance::features::terms::TermSettings;
 use stance::features::vectorize::Selection;
+use stance::labels::Task;
 use stance::metrics::Report;
+use stance::model::TrainingRecord;
+use stance::model::settings::{StanceMode, TaskSelection, TrainSettings};
 use stance::model::{DataFileInfo, Model};
 use stance::text::targets::{TargetSpec, read_targets_file};
-use stance::model::settings::{StanceMode, TaskSelection, TrainSettings};
 use stance::train::{stratified_holdout, train};
 
 #[derive(Parser)]
@@ -557,7 +557,9 @@ fn cmd_train(args: TrainArgs) -> Result<()> {
                 out,
                 "  {name}: {} features, alpha {}, {}",
                 c.vectorizer.len(),
-                TrainingRecord::for_classifier(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
+                TrainingRecord::for_classifier(&model.training.alpha, &name)
+                    .copied()
+                    .unwrap_or(f32::NAN),
                 if d.converged {
                     format!("converged (gradient norm {:.2e})", d.gradient_norm)
                 } else {
@@ -1060,7 +1062,9 @@ fn write_inspection(out: &mut impl Write, path: &Path, model: &Model, top: usize
             "\n{name}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
             c.classifier.classes().join("/"),
             c.vectorizer.len(),
-            TrainingRecord::for_classifier(&model.training.alpha, &name).copied().unwrap_or(f32::NAN),
+            TrainingRecord::for_classifier(&model.training.alpha, &name)
+                .copied()
+                .unwrap_or(f32::NAN),
             if d.converged { "converged" } else { "NOT converged" },
             d.gradient_norm,
             d.initial_gradient_norm,

@@ -44,12 +44,10 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     // builds the terms as strings. For every corpus statement, each
     // classifier must give the same probabilities both ways.
     use stance::classify::ArticleClassifier;
-    use stance::features::terms::TermExtractor;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = stance::Model::load(&root.join("models/default.json")).unwrap();
     let data = stance::data::labeled::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
     let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
-    let mut extractor = TermExtractor::default();
     fn close<L: stance::labels::Label>(
         fast: &stance::model::decision::Decision<L>,
         slow: &stance::model::decision::Decision<L>,
@@ -63,14 +61,12 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     }
     let mut compared = 0;
     for ex in &data.examples {
-        let sentiment = classifier.statement_sentiment(&mut extractor, &ex.text).unwrap();
-        let slow = model.predict_sentiment(&mut extractor, &ex.text, None).unwrap();
+        let sentiment = classifier.statement_sentiment(&ex.text).unwrap();
+        let slow = model.predict_sentiment(&ex.text, None).unwrap();
         close(&sentiment, &slow, &ex.text);
-        let stance = classifier
-            .statement_stance(&mut extractor, &ex.text, &ex.target)
-            .unwrap();
+        let stance = classifier.statement_stance(&ex.text, &ex.target).unwrap();
         if stance.probabilities.is_some() {
-            let slow = model.predict_stance(&mut extractor, &ex.text, &ex.target).unwrap();
+            let slow = model.predict_stance(&ex.text, &ex.target).unwrap();
             close(&stance, &slow, &ex.text);
             compared += 1;
         }

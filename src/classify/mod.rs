@@ -12,147 +12,47 @@
 //! target so that long articles do not dominate a corpus: the corpus line
 //! averages per-article scores.
 
-use serde::Serialize;
+pub mod result;
+pub mod summary;
+
+use std::cell::RefCell;
 
 use crate::data::articles::Article;
 use crate::error::{Error, Result};
-use crate::features::compiled::CompiledScorer;
+use crate::features::compiled::{CompiledScorer, ScorerScratch};
+use crate::features::mask::MentionMask;
 use crate::features::terms::TermExtractor;
-use crate::labels::{AnyLabel, Label, Sentiment, Stance};
-use crate::model::decision::{ClassLabels, Decision, Evidence};
+use crate::labels::{Label, Sentiment, Stance};
+use crate::model::classifier::compile;
+use crate::model::decision::{ClassLabels, Decision};
 use crate::model::logistic::argmax;
 use crate::model::{Model, TextClassifier};
-use crate::text::mentions::{Mention, MentionFinder};
+use crate::text::mentions::MentionFinder;
 use crate::text::segment::split_statements;
-use crate::text::targets::{MentionMask, TargetSpec, same_target};
+use crate::text::targets::{TargetSpec, same_target};
 use crate::text::tokenize::{Token, TokenKind, tokenize};
 
-/// A statement's stance (and sentiment, when the model has it) toward one
-/// target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetStance {
-    pub target: String,
-    pub mentioned: bool,
-    /// Mentions, with byte offsets into the article.
-    pub mentions: Vec<Mention>,
-    /// Absent when the model has no stance classifier (a model trained
-    /// only for sentiment toward targets).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stance: Option<Decision<Stance>>,
-    /// The sentiment toward the target, for a model trained with
-    /// `--sentiment-toward-target`; absent otherwise and when the target is
-    /// not mentioned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Decision<Sentiment>>,
+pub use result::{ArticleResult, DecisionView, Highlight, StatementResult, TargetStance};
+use summary::summarize;
+pub use summary::{CorpusSummary, CorpusTargetSummary, SentimentCounts, TargetSummary};
+
+/// A worker thread's working memory: the training path's term extractor
+/// (for classifiers that mask, and for evidence) and the compiled scorer's
+/// caches. Each thread keeps its own from one article to the next, so the
+/// warm-up (stems, token ids) is paid once per thread.
+#[derive(Default)]
+struct Workspace {
+    extractor: TermExtractor,
+    scorer: ScorerScratch,
 }
 
-/// A decision of either task, as output formats show it.
-#[derive(Debug, Clone)]
-pub struct DecisionView<'a> {
-    pub label: AnyLabel,
-    pub confidence: f32,
-    /// (label, probability) in alphabetical label order.
-    pub probabilities: Vec<(&'static str, f32)>,
-    pub evidence: &'a [Evidence],
+thread_local! {
+    static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
 }
 
-impl<'a> DecisionView<'a> {
-    fn of<L: Label>(d: &'a Decision<L>) -> Self {
-        DecisionView {
-            label: d.label.into(),
-            confidence: d.confidence,
-            probabilities: d.probabilities.iter().flat_map(|p| p.iter()).map(|(l, p)| (l.name(), p)).collect(),
-            evidence: &d.evidence,
-        }
-    }
-}
-
-impl TargetStance {
-    /// The stance and the sentiment toward the target, those the model
-    /// gave, each with a prefix naming what it is (`""`, `"sentiment "`).
-    pub fn decisions(&self) -> Vec<(&'static str, DecisionView<'_>)> {
-        let stance = self.stance.as_ref().map(|d| ("", DecisionView::of(d)));
-        let sentiment = self.sentiment.as_ref().map(|d| ("sentiment ", DecisionView::of(d)));
-        stance.into_iter().chain(sentiment).collect()
-    }
-}
-
-/// One statement of an article.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StatementResult {
-    /// Position in the article, from 0.
-    pub index: usize,
-    /// Byte offsets of the statement in the article text.
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-    /// The dateline or bullet marker before the statement, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dateline: Option<String>,
-    pub targets: Vec<TargetStance>,
-    pub sentiment: Decision<Sentiment>,
-}
-
-/// The most confident statement one way.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Highlight {
-    pub index: usize,
-    pub confidence: f32,
-    pub text: String,
-}
-
-/// How many statements speak positively, negatively or neutrally about a
-/// target (with a model trained with `--sentiment-toward-target`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct SentimentCounts {
-    pub positive: usize,
-    pub negative: usize,
-    pub neutral: usize,
-}
-
-impl SentimentCounts {
-    fn add(&mut self, label: Sentiment) {
-        match label {
-            Sentiment::Positive => self.positive += 1,
-            Sentiment::Negative => self.negative += 1,
-            Sentiment::Neutral => self.neutral += 1,
-        }
-    }
-
-    fn add_counts(&mut self, other: &SentimentCounts) {
-        self.positive += other.positive;
-        self.negative += other.negative;
-        self.neutral += other.neutral;
-    }
-}
-
-/// Per article and target: how often and which way it is mentioned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetSummary {
-    pub target: String,
-    /// Statements that mention the target.
-    pub mentioning: usize,
-    pub favor: usize,
-    pub against: usize,
-    pub none: usize,
-    /// (favor - against) / mentioning, in [-1, 1]; 0 when not mentioned.
-    pub net_stance: f32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub most_favor: Option<Highlight>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub most_against: Option<Highlight>,
-    /// Sentiment toward the target over the statements mentioning it (a
-    /// model trained with `--sentiment-toward-target`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<SentimentCounts>,
-}
-
-/// An article's statements and summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ArticleResult {
-    pub id: String,
-    pub statements: Vec<StatementResult>,
-    pub summary: Vec<TargetSummary>,
+/// Runs `f` with this thread's workspace.
+fn with_workspace<R>(f: impl FnOnce(&mut Workspace) -> R) -> R {
+    WORKSPACE.with_borrow_mut(f)
 }
 
 /// A classifier as an [`ArticleClassifier`] uses it, deciding labels of `L`.
@@ -176,7 +76,7 @@ struct TargetEntry<'m> {
 }
 
 /// Classifies articles with a model. Cheap to share across threads; each
-/// thread brings its own [`TermExtractor`].
+/// thread keeps its own caches.
 pub struct ArticleClassifier<'m> {
     model: &'m Model,
     targets: Vec<TargetEntry<'m>>,
@@ -254,7 +154,7 @@ impl<'m> ArticleClassifier<'m> {
             None => None,
         };
         // Without a scorer (settings it cannot merge) every head is unused.
-        let scorer = CompiledScorer::new(&merged);
+        let scorer = compile(&merged);
         Ok(ArticleClassifier {
             model,
             targets: resolved,
@@ -269,44 +169,33 @@ impl<'m> ArticleClassifier<'m> {
         self.targets.iter().map(|t| t.spec.name.as_str()).collect()
     }
 
-    /// The model in use.
-    pub fn model(&self) -> &Model {
-        self.model
-    }
-
-    /// Classifies articles in parallel on the current rayon pool; results
+    /// Classifies articles in parallel on the current rayon pool, passing
+    /// each article's result through `then` (given the article's position
+    /// and the article) on the worker thread that made it: rendering output
+    /// there keeps the writing thread from becoming the bottleneck. Results
     /// come in input order and do not depend on the number of threads.
-    /// Each worker thread keeps its caches (stems, token ids) from one call
-    /// to the next, so their warm-up is paid once per thread, not per batch.
-    pub fn classify_all(&self, articles: &[Article]) -> Vec<ArticleResult> {
-        self.classify_all_then(articles, |_, _, result| result)
-    }
-
-    /// Like [`classify_all`](Self::classify_all), passing each article's
-    /// result through `then` (given the article's position and the article)
-    /// on the worker thread that made it: rendering output there keeps the
-    /// writing thread from becoming the bottleneck.
-    pub fn classify_all_then<T: Send>(
+    pub fn classify_all_then<A, T>(
         &self,
-        articles: &[Article],
+        articles: &[A],
         then: impl Fn(usize, &Article, ArticleResult) -> T + Sync + Send,
-    ) -> Vec<T> {
+    ) -> Vec<T>
+    where
+        A: std::borrow::Borrow<Article> + Sync,
+        T: Send,
+    {
         use rayon::prelude::*;
-        thread_local! {
-            static EXTRACTOR: std::cell::RefCell<TermExtractor> = std::cell::RefCell::new(TermExtractor::default());
-        }
         articles
             .par_iter()
             .enumerate()
             .map(|(i, a)| {
-                let result = EXTRACTOR.with_borrow_mut(|ex| self.classify(ex, &a.id, &a.text));
-                then(i, a, result)
+                let a = a.borrow();
+                then(i, a, self.classify(&a.id, &a.text))
             })
             .collect()
     }
 
     /// Tokens of `statement`, and the merged heads' probabilities.
-    fn score(&self, extractor: &mut TermExtractor, statement: &str) -> StatementScores {
+    fn score(&self, ws: &mut Workspace, statement: &str) -> StatementScores {
         let tokens = tokenize(statement);
         let words = tokens
             .iter()
@@ -315,24 +204,28 @@ impl<'m> ArticleClassifier<'m> {
             .collect();
         let mut heads = Vec::new();
         if let Some(scorer) = &self.scorer {
-            scorer.score(&mut extractor.scorer, &mut extractor.stems, &tokens, &mut heads);
+            scorer.score(&mut ws.scorer, ws.extractor.stems(), &tokens, &mut heads);
         }
         StatementScores { words, heads }
     }
 
     /// Classifies one article.
-    pub fn classify(&self, extractor: &mut TermExtractor, id: &str, text: &str) -> ArticleResult {
+    pub fn classify(&self, id: &str, text: &str) -> ArticleResult {
+        with_workspace(|ws| self.classify_in(ws, id, text))
+    }
+
+    fn classify_in(&self, ws: &mut Workspace, id: &str, text: &str) -> ArticleResult {
         let statements: Vec<StatementResult> = split_statements(text)
             .into_iter()
             .enumerate()
             .map(|(index, st)| {
                 let body = &text[st.start..st.end];
-                let scores = self.score(extractor, body);
+                let scores = self.score(ws, body);
                 let targets = self
                     .targets
                     .iter()
                     .map(|target| {
-                        let mut stance = self.target_stance(extractor, &scores, body, target);
+                        let mut stance = self.target_stance(ws, &scores, body, target);
                         for m in &mut stance.mentions {
                             m.start += st.start;
                             m.end += st.start;
@@ -341,7 +234,7 @@ impl<'m> ArticleClassifier<'m> {
                     })
                     .collect();
                 let sentiment = match &self.sentiment {
-                    Some(decider) => self.decide(decider, extractor, &scores, body, None),
+                    Some(decider) => self.decide(decider, ws, &scores, body, None),
                     None => Decision {
                         label: Sentiment::Neutral,
                         confidence: 0.0,
@@ -378,7 +271,7 @@ impl<'m> ArticleClassifier<'m> {
     /// classifier and the statement mentions it.
     fn target_stance(
         &self,
-        extractor: &mut TermExtractor,
+        ws: &mut Workspace,
         scores: &StatementScores,
         statement: &str,
         target: &TargetEntry,
@@ -389,15 +282,15 @@ impl<'m> ArticleClassifier<'m> {
             target: target.spec.name.clone(),
             mentioned,
             mentions,
-            stance: self.stance_toward(extractor, scores, statement, target, mentioned),
-            sentiment: self.sentiment_toward(extractor, scores, statement, target, mentioned),
+            stance: self.stance_toward(ws, scores, statement, target, mentioned),
+            sentiment: self.sentiment_toward(ws, scores, statement, target, mentioned),
         }
     }
 
     /// The stance toward `target` (`None` without a stance classifier).
     fn stance_toward(
         &self,
-        extractor: &mut TermExtractor,
+        ws: &mut Workspace,
         scores: &StatementScores,
         statement: &str,
         target: &TargetEntry,
@@ -405,7 +298,7 @@ impl<'m> ArticleClassifier<'m> {
     ) -> Option<Decision<Stance>> {
         let (decider, mask) = target.stance.as_ref()?;
         Some(if mentioned {
-            self.decide(decider, extractor, scores, statement, mask.as_ref())
+            self.decide(decider, ws, scores, statement, mask.as_ref())
         } else {
             Decision::by_rule(Stance::None)
         })
@@ -415,7 +308,7 @@ impl<'m> ArticleClassifier<'m> {
     /// fitted toward targets and the statement mentions it.
     fn sentiment_toward(
         &self,
-        extractor: &mut TermExtractor,
+        ws: &mut Workspace,
         scores: &StatementScores,
         statement: &str,
         target: &TargetEntry,
@@ -423,19 +316,19 @@ impl<'m> ArticleClassifier<'m> {
     ) -> Option<Decision<Sentiment>> {
         let mask = target.sentiment_mask.as_ref().filter(|_| mentioned)?;
         let decider = self.sentiment.as_ref()?;
-        Some(self.decide(decider, extractor, scores, statement, Some(mask)))
+        Some(self.decide(decider, ws, scores, statement, Some(mask)))
     }
 
     /// The entry of the target named `target` and whether `statement`
     /// mentions it, with the statement's scores.
     fn statement_target(
         &self,
-        extractor: &mut TermExtractor,
+        ws: &mut Workspace,
         statement: &str,
         target: &str,
     ) -> Result<(&TargetEntry<'m>, StatementScores, bool)> {
         let entry = self.target_entry(target)?;
-        let scores = self.score(extractor, statement);
+        let scores = self.score(ws, statement);
         let mentioned = !entry.finder.find_in_tokens(statement, &scores.words).is_empty();
         Ok((entry, scores, mentioned))
     }
@@ -455,50 +348,46 @@ impl<'m> ArticleClassifier<'m> {
 
     /// The stance of a single statement toward the target named `target`,
     /// as `classify` decides it (`none` by rule when it is not mentioned).
-    pub fn statement_stance(
-        &self,
-        extractor: &mut TermExtractor,
-        statement: &str,
-        target: &str,
-    ) -> Result<Decision<Stance>> {
-        let (entry, scores, mentioned) = self.statement_target(extractor, statement, target)?;
-        self.stance_toward(extractor, &scores, statement, entry, mentioned)
-            .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
+    pub fn statement_stance(&self, statement: &str, target: &str) -> Result<Decision<Stance>> {
+        with_workspace(|ws| {
+            let (entry, scores, mentioned) = self.statement_target(ws, statement, target)?;
+            self.stance_toward(ws, &scores, statement, entry, mentioned)
+                .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
+        })
     }
 
     /// The sentiment of a single statement toward the target named
     /// `target`, as `classify` decides it: `None` when the statement does
     /// not mention it; an error unless the model was trained with
     /// `--sentiment-toward-target`.
-    pub fn statement_target_sentiment(
-        &self,
-        extractor: &mut TermExtractor,
-        statement: &str,
-        target: &str,
-    ) -> Result<Option<Decision<Sentiment>>> {
+    pub fn statement_target_sentiment(&self, statement: &str, target: &str) -> Result<Option<Decision<Sentiment>>> {
         if !self.model.sentiment.as_ref().is_some_and(|c| c.mask_target) {
             return Err(Error::Settings(
                 "the model's sentiment classifier was not trained toward targets".into(),
             ));
         }
-        let (entry, scores, mentioned) = self.statement_target(extractor, statement, target)?;
-        Ok(self.sentiment_toward(extractor, &scores, statement, entry, mentioned))
+        with_workspace(|ws| {
+            let (entry, scores, mentioned) = self.statement_target(ws, statement, target)?;
+            Ok(self.sentiment_toward(ws, &scores, statement, entry, mentioned))
+        })
     }
 
     /// The sentiment of a single statement, as `classify` decides it.
-    pub fn statement_sentiment(&self, extractor: &mut TermExtractor, statement: &str) -> Result<Decision<Sentiment>> {
+    pub fn statement_sentiment(&self, statement: &str) -> Result<Decision<Sentiment>> {
         let decider = self
             .sentiment
             .as_ref()
             .ok_or_else(|| Error::Settings("the model has no sentiment classifier".into()))?;
-        let scores = self.score(extractor, statement);
-        Ok(self.decide(decider, extractor, &scores, statement, None))
+        with_workspace(|ws| {
+            let scores = self.score(ws, statement);
+            Ok(self.decide(decider, ws, &scores, statement, None))
+        })
     }
 
     fn decide<L: Label>(
         &self,
         decider: &Decider<L>,
-        extractor: &mut TermExtractor,
+        ws: &mut Workspace,
         scores: &StatementScores,
         text: &str,
         mask: Option<&MentionMask>,
@@ -507,157 +396,21 @@ impl<'m> ArticleClassifier<'m> {
         // The merged heads score the unmasked statement, so a masked
         // decision always takes the string path. The features are needed
         // as a vector only off the merged path or to explain a decision.
-        let mut row = (self.explain > 0).then(|| classifier.featurize(extractor, text, mask));
+        let mut row = (self.explain > 0).then(|| classifier.featurize(&mut ws.extractor, text, mask));
         let fallback;
         let probabilities: &[f32] = match (decider.head, &self.scorer) {
             (Some(h), Some(scorer)) if mask.is_none() => &scores.heads[scorer.head_range(h)],
             _ => {
-                let row = row.get_or_insert_with(|| classifier.featurize(extractor, text, mask));
-                fallback = classifier.classifier.probabilities(row);
+                let row = row.get_or_insert_with(|| classifier.featurize(&mut ws.extractor, text, mask));
+                fallback = classifier.probabilities(row);
                 &fallback
             }
         };
-        let best = argmax(probabilities);
         let evidence = match &row {
-            Some(row) if self.explain > 0 => {
-                let mut pushes: Vec<(u32, f32)> = row
-                    .iter()
-                    .map(|&(f, v)| (f, v * classifier.classifier.weight(f as usize, best)))
-                    .filter(|&(_, c)| c > 0.0)
-                    .collect();
-                pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                pushes
-                    .into_iter()
-                    .take(self.explain)
-                    .map(|(f, c)| Evidence {
-                        term: classifier.vectorizer.term(f).to_string(),
-                        contribution: c,
-                    })
-                    .collect()
-            }
+            Some(row) if self.explain > 0 => classifier.explain(row, argmax(probabilities), self.explain),
             _ => Vec::new(),
         };
         decider.labels.decide(probabilities, evidence)
-    }
-}
-
-fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
-    let mut s = TargetSummary {
-        target: target.to_string(),
-        mentioning: 0,
-        favor: 0,
-        against: 0,
-        none: 0,
-        net_stance: 0.0,
-        most_favor: None,
-        most_against: None,
-        sentiment: None,
-    };
-    for st in statements {
-        let Some(t) = st.targets.iter().find(|t| same_target(&t.target, target)) else {
-            continue;
-        };
-        if !t.mentioned {
-            continue;
-        }
-        s.mentioning += 1;
-        if let Some(sentiment) = &t.sentiment {
-            s.sentiment
-                .get_or_insert_with(SentimentCounts::default)
-                .add(sentiment.label);
-        }
-        let Some(stance) = &t.stance else {
-            continue;
-        };
-        let slot = match stance.label {
-            Stance::Favor => {
-                s.favor += 1;
-                &mut s.most_favor
-            }
-            Stance::Against => {
-                s.against += 1;
-                &mut s.most_against
-            }
-            Stance::None => {
-                s.none += 1;
-                continue;
-            }
-        };
-        if slot.as_ref().is_none_or(|h| stance.confidence > h.confidence) {
-            *slot = Some(Highlight {
-                index: st.index,
-                confidence: stance.confidence,
-                text: st.text.clone(),
-            });
-        }
-    }
-    if s.mentioning > 0 {
-        s.net_stance = (s.favor as f32 - s.against as f32) / s.mentioning as f32;
-    }
-    s
-}
-
-/// Corpus figures per target, averaging articles so long ones do not dominate.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CorpusTargetSummary {
-    pub target: String,
-    /// Articles with at least one statement mentioning the target.
-    pub articles_mentioning: usize,
-    pub statements_mentioning: usize,
-    pub favor: usize,
-    pub against: usize,
-    pub none: usize,
-    /// Mean of the per-article net stance over articles that mention it.
-    pub mean_article_net_stance: f32,
-    /// Sentiment toward the target, summed over statements (a model
-    /// trained with `--sentiment-toward-target`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<SentimentCounts>,
-}
-
-/// A running corpus summary.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CorpusSummary {
-    pub articles: usize,
-    pub statements: usize,
-    pub targets: Vec<CorpusTargetSummary>,
-    #[serde(skip)]
-    net_sums: Vec<f64>,
-}
-
-impl CorpusSummary {
-    /// Adds an article's figures.
-    pub fn add(&mut self, article: &ArticleResult) {
-        self.articles += 1;
-        self.statements += article.statements.len();
-        for s in &article.summary {
-            let pos = match self.targets.iter().position(|t| t.target == s.target) {
-                Some(p) => p,
-                None => {
-                    self.targets.push(CorpusTargetSummary {
-                        target: s.target.clone(),
-                        ..Default::default()
-                    });
-                    self.net_sums.push(0.0);
-                    self.targets.len() - 1
-                }
-            };
-            let t = &mut self.targets[pos];
-            t.statements_mentioning += s.mentioning;
-            t.favor += s.favor;
-            t.against += s.against;
-            t.none += s.none;
-            if let Some(counts) = &s.sentiment {
-                t.sentiment
-                    .get_or_insert_with(SentimentCounts::default)
-                    .add_counts(counts);
-            }
-            if s.mentioning > 0 {
-                t.articles_mentioning += 1;
-                self.net_sums[pos] += s.net_stance as f64;
-                t.mean_article_net_stance = (self.net_sums[pos] / t.articles_mentioning as f64) as f32;
-            }
-        }
     }
 }
 
@@ -674,9 +427,8 @@ mod tests {
         let model = crate::train::two_people_model();
         let targets = people();
         let classifier = ArticleClassifier::new(&model, Some(&targets), 0).unwrap();
-        let mut ex = TermExtractor::default();
         let text = "Kopp won praise while Lutz faced a scandal. The weather was mild.";
-        let result = classifier.classify(&mut ex, "a", text);
+        let result = classifier.classify("a", text);
         let [both, neither] = &result.statements[..] else {
             panic!("{:?}", result.statements)
         };
@@ -686,12 +438,12 @@ mod tests {
             assert!(t.mentioned && t.stance.is_none(), "{t:?}");
             let got = t.sentiment.as_ref().unwrap();
             assert_eq!(got.label, label, "{t:?}");
-            let want = model.predict_sentiment(&mut ex, &both.text, Some(&t.target)).unwrap();
+            let want = model.predict_sentiment(&both.text, Some(&t.target)).unwrap();
             for (l, p) in want.probabilities.unwrap().iter() {
                 let q = got.probabilities.as_ref().unwrap().get(l).unwrap();
                 assert!((p - q).abs() < 1e-6, "{l}: {p} vs {q}");
             }
-            let single = classifier.statement_target_sentiment(&mut ex, &both.text, &t.target);
+            let single = classifier.statement_target_sentiment(&both.text, &t.target);
             assert_eq!(single.unwrap().as_ref(), Some(got));
         }
         assert!(neither.targets.iter().all(|t| !t.mentioned && t.sentiment.is_none()));
@@ -707,7 +459,7 @@ mod tests {
         corpus.add(&result);
         assert_eq!(corpus.targets[1].sentiment.unwrap().negative, 2);
         // Without stance, asking for stance is an error, not a made-up label.
-        let err = classifier.statement_stance(&mut ex, &both.text, "Kopp").unwrap_err();
+        let err = classifier.statement_stance(&both.text, "Kopp").unwrap_err();
         assert!(err.to_string().contains("no stance classifier"), "{err}");
     }
 
@@ -717,13 +469,12 @@ mod tests {
         model.sentiment.as_mut().unwrap().mask_target = false;
         let targets = people();
         let classifier = ArticleClassifier::new(&model, Some(&targets), 0).unwrap();
-        let mut ex = TermExtractor::default();
-        let result = classifier.classify(&mut ex, "a", "Kopp won praise while Lutz faced a scandal.");
+        let result = classifier.classify("a", "Kopp won praise while Lutz faced a scandal.");
         // No stance and no toward-target sentiment: no target entries.
         assert!(result.statements[0].targets.is_empty());
         assert!(result.summary.iter().all(|s| s.sentiment.is_none()));
         let err = classifier
-            .statement_target_sentiment(&mut ex, "Kopp won praise", "Kopp")
+            .statement_target_sentiment("Kopp won praise", "Kopp")
             .unwrap_err();
         assert!(err.to_string().contains("not trained toward targets"), "{err}");
     }

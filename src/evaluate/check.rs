@@ -14,9 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::ArticleClassifier;
 use crate::data::labeled::parse_label;
-use crate::labels::Stance;
 use crate::error::{Error, Result};
-use crate::features::terms::TermExtractor;
+use crate::labels::Stance;
 
 /// One challenge statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,11 +104,10 @@ pub fn read_suite(path: &Path) -> Result<Vec<ChallengeItem>> {
 
 /// Runs every item through `classifier` and scores it.
 pub fn run_check(classifier: &ArticleClassifier, items: &[ChallengeItem]) -> Result<CheckReport> {
-    let mut extractor = TermExtractor::default();
     let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for item in items {
-        let got = classifier.statement_stance(&mut extractor, &item.text, &item.target)?;
+        let got = classifier.statement_stance(&item.text, &item.target)?;
         let entry = per.entry(&item.phenomenon).or_default();
         entry.0 += 1;
         if got.label == item.stance {

@@ -14,9 +14,8 @@ use serde::Serialize;
 
 use crate::classify::ArticleClassifier;
 use crate::data::labeled::Example;
-use crate::labels::{AnyLabel, Task};
 use crate::error::Result;
-use crate::features::terms::TermExtractor;
+use crate::labels::{AnyLabel, Task};
 use crate::metrics::Report;
 use crate::model::Model;
 
@@ -37,7 +36,6 @@ pub struct Evaluation {
 /// With `mention_gate`, stance is decided as `classify` decides it: a row
 /// whose text does not mention its target (by the model's aliases) is `none`.
 pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Result<Evaluation> {
-    let mut extractor = TermExtractor::default();
     let gate = if mention_gate {
         Some(ArticleClassifier::new(model, None, 0)?)
     } else {
@@ -59,11 +57,11 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
             };
             let predicted: AnyLabel = match task {
                 Task::Stance => match &gate {
-                    Some(g) => g.statement_stance(&mut extractor, &e.text, &e.target)?.label,
-                    None => model.predict_stance(&mut extractor, &e.text, &e.target)?.label,
+                    Some(g) => g.statement_stance(&e.text, &e.target)?.label,
+                    None => model.predict_stance(&e.text, &e.target)?.label,
                 }
                 .into(),
-                Task::Sentiment => model.predict_sentiment(&mut extractor, &e.text, Some(&e.target))?.label.into(),
+                Task::Sentiment => model.predict_sentiment(&e.text, Some(&e.target))?.label.into(),
             };
             pairs.push((gold, predicted));
         }

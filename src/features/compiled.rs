@@ -21,14 +21,21 @@
 //! - counts go into a dense array indexed by term id, so no sort is needed,
 //!   and `Σ tf·idf·w / ‖tf·idf‖` is accumulated in one pass.
 //!
-//! The result equals `predict_row(featurize(text))` up to float summation
-//! order (a test checks every corpus statement); classifiers that mask
-//! mentions keep the string path.
+//! It is the second backend of the feature pipeline: the spelling of terms
+//! it reads back out of the vocabularies, the negation scope and the term
+//! weights all come from [`super::encoding`], the rules the training path
+//! builds its strings by. The result equals the training path's
+//! probabilities up to float summation order (tests in `model::classifier`
+//! check random text, and `tests/default_model.rs` every corpus statement); classifiers that
+//! mask mentions keep the string path.
 
 use rustc_hash::FxHashMap;
 
-use crate::features::terms::{TermSettings, for_each_char_gram, is_negator};
-use crate::model::TextClassifier;
+use crate::features::encoding::{
+    NegationScope, for_each_char_gram, is_char_gram, is_negator, negated, term_frequency, word_gram_parts,
+};
+use crate::features::terms::TermSettings;
+use crate::features::vectorize::Vectorizer;
 use crate::model::logistic::softmax;
 use crate::text::stem::StemCache;
 use crate::text::tokenize::{Token, TokenKind};
@@ -65,6 +72,15 @@ struct Head {
     classes: usize,
     sublinear_tf: bool,
     intercepts: Vec<f32>,
+}
+
+/// One classifier as the compiled scorer reads it: its vocabulary (with
+/// idf and tf damping) and its weights.
+pub(crate) struct HeadSource<'a> {
+    pub vectorizer: &'a Vectorizer,
+    /// Feature-major: feature `f`'s weight for class `c` is `weights[f * classes + c]`.
+    pub weights: &'a [f32],
+    pub intercepts: &'a [f32],
 }
 
 /// Several classifiers with the same term settings, merged for scoring.
@@ -152,29 +168,24 @@ fn pack(words: &[u32]) -> u128 {
 }
 
 impl CompiledScorer {
-    /// Merges `classifiers`, which must share one [`TermSettings`], mask
-    /// nothing and use word n-grams of at most [`MAX_WORD_NGRAM`] words;
-    /// `None` otherwise.
-    pub fn new(classifiers: &[&TextClassifier]) -> Option<CompiledScorer> {
-        let first = classifiers.first()?;
-        let settings = first.terms.clone();
-        if settings.word_ngrams > MAX_WORD_NGRAM
-            || classifiers
-                .iter()
-                .any(|c| c.terms != settings || c.mask_target || c.mask_others)
-        {
+    /// Merges classifiers whose terms are all extracted with `settings`
+    /// (and mask nothing); `None` when the settings use word n-grams of
+    /// more than [`MAX_WORD_NGRAM`] words or there is no classifier.
+    pub(crate) fn new(settings: &TermSettings, sources: &[HeadSource]) -> Option<CompiledScorer> {
+        if sources.is_empty() || settings.word_ngrams > MAX_WORD_NGRAM {
             return None;
         }
+        let settings = settings.clone();
         let mut heads = Vec::new();
         let mut stride = 0;
-        for c in classifiers {
-            let classes = c.classifier.classes().len();
+        for c in sources {
+            let classes = c.intercepts.len();
             heads.push(Head {
                 offset: stride,
                 first_probability: heads.iter().map(|h: &Head| h.classes).sum(),
                 classes,
                 sublinear_tf: c.vectorizer.sublinear_tf(),
-                intercepts: c.classifier.intercepts().to_vec(),
+                intercepts: c.intercepts.to_vec(),
             });
             stride += 1 + classes;
         }
@@ -194,7 +205,7 @@ impl CompiledScorer {
         // touches sit together in cache. The order does not depend on hash
         // order.
         let mut lowest_idf: FxHashMap<&str, f32> = FxHashMap::default();
-        for c in classifiers {
+        for c in sources {
             for f in 0..c.vectorizer.len() as u32 {
                 let idf = lowest_idf.entry(c.vectorizer.term(f)).or_insert(f32::INFINITY);
                 *idf = idf.min(c.vectorizer.idf(f));
@@ -209,14 +220,15 @@ impl CompiledScorer {
             .map(|(i, t)| ((*t).into(), i as u32))
             .collect();
         let mut table = vec![0f32; all_terms.len() * stride];
-        for (c, head) in classifiers.iter().zip(&heads) {
+        for (c, head) in sources.iter().zip(&heads) {
             for f in 0..c.vectorizer.len() as u32 {
                 let u = term_ids[c.vectorizer.term(f)] as usize;
                 let row = &mut table[u * stride + head.offset..][..1 + head.classes];
                 let idf = c.vectorizer.idf(f);
                 row[0] = idf * idf;
-                for (k, w) in row[1..].iter_mut().enumerate() {
-                    *w = idf * c.classifier.weight(f as usize, k);
+                let weights = &c.weights[f as usize * head.classes..][..head.classes];
+                for (w, weight) in row[1..].iter_mut().zip(weights) {
+                    *w = idf * weight;
                 }
             }
         }
@@ -224,11 +236,10 @@ impl CompiledScorer {
         let mut unigram: Vec<u32> = Vec::new();
         let mut ngrams: FxHashMap<u128, u32> = FxHashMap::default();
         for (u, term) in all_terms.iter().enumerate() {
-            if settings.char_ngrams.is_some() && term.starts_with("c:") {
+            if settings.char_ngrams.is_some() && is_char_gram(term) {
                 continue;
             }
-            let ids: Vec<u32> = term
-                .split(' ')
+            let ids: Vec<u32> = word_gram_parts(term)
                 .map(|w| {
                     let next = word_ids.len() as u32;
                     *word_ids.entry(w.into()).or_insert_with(|| {
@@ -278,31 +289,23 @@ impl CompiledScorer {
         scratch.touched.clear();
         scratch.sums.clear();
         scratch.sums.resize(self.stride, 0.0);
-        let mut negated = false;
+        let mut scope = NegationScope::default();
         for tok in tokens {
             if tok.kind == TokenKind::Boundary {
                 scratch.window.clear();
-                negated = false;
+                scope.close();
                 continue;
             }
             let e = scratch.entry(self, stems, tok);
             let entry = &scratch.entries[e as usize];
-            let word = if self.settings.negation {
-                if tok.kind == TokenKind::Punct {
-                    negated = false;
-                    entry.plain
-                } else if negated {
-                    entry.negated
-                } else {
-                    entry.plain
-                }
+            let word = if self.settings.negation && scope.mark(tok.kind, entry.negator) {
+                entry.negated
             } else {
                 entry.plain
             };
             let (single_lo, single_hi) = entry.single_chars;
             let (repeated_lo, repeated_hi) = entry.repeated_chars;
             let sum_offset = entry.sum_offset as usize;
-            let negator = entry.negator;
             scratch.window.push(word);
             let w = &scratch.window;
             if word != NONE && self.unigram[word as usize] != NONE {
@@ -337,9 +340,6 @@ impl CompiledScorer {
                     c.presummed += 1;
                 }
             }
-            if self.settings.negation && tok.kind == TokenKind::Word && negator {
-                negated = true;
-            }
         }
         self.weigh_and_score(scratch, out);
     }
@@ -371,7 +371,7 @@ impl CompiledScorer {
                 continue;
             }
             let (raw, done) = (count as f32, presummed as f32);
-            let sublinear = 1.0 + raw.ln();
+            let sublinear = term_frequency(raw, true);
             // Indexed by `SlotKind`: tf^2 for a norm slot, tf for a weight
             // slot, less what the word sums already added (1 each).
             let multipliers = [
@@ -425,7 +425,7 @@ impl ScorerScratch {
         let word_id = |t: &str| scorer.word_ids.get(t).copied().unwrap_or(NONE);
         let plain = word_id(term);
         let negated = if scorer.settings.negation && tok.kind != TokenKind::Punct {
-            word_id(&format!("not_{term}"))
+            word_id(&negated(term))
         } else {
             plain
         };
@@ -471,142 +471,5 @@ impl ScorerScratch {
         });
         map.insert(tok.text.clone(), e);
         e
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::features::terms::TermExtractor;
-    use crate::features::vectorize::{Selection, VectorSettings, Vectorizer};
-    use crate::text::tokenize::tokenize;
-
-    /// Two small classifiers over the same texts, with different
-    /// vocabularies (one frequency-, one chi-square-selected).
-    fn classifiers(terms: &TermSettings, texts: &[&str]) -> Vec<TextClassifier> {
-        let mut extractor = TermExtractor::default();
-        let docs: Vec<Vec<String>> = texts.iter().map(|t| extractor.terms(terms, t, None)).collect();
-        let labels: Vec<usize> = (0..docs.len()).map(|i| i % 3).collect();
-        [(Selection::Frequency, 150, false), (Selection::Chi2, 90, true)]
-            .into_iter()
-            .map(|(selection, max_features, sublinear_tf)| {
-                let settings = VectorSettings {
-                    min_df: 1,
-                    max_features,
-                    selection,
-                    sublinear_tf,
-                };
-                let vectorizer = Vectorizer::fit(&settings, &docs, &labels, 3).unwrap();
-                let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
-                let classes = ["favor", "against", "none"].map(String::from).to_vec();
-                let params = crate::model::logistic::LogisticParams {
-                    alpha: 0.1,
-                    ..Default::default()
-                };
-                let classifier =
-                    crate::model::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params)
-                        .unwrap();
-                TextClassifier {
-                    terms: terms.clone(),
-                    mask_target: false,
-                    mask_others: false,
-                    vectorizer,
-                    classifier,
-                }
-            })
-            .collect()
-    }
-
-    const TEXTS: &[&str] = &[
-        "Moscow did not condemn the strikes, officials said.",
-        "The U.S.-led coalition denied that its jets hit the market; no one believed it.",
-        "Washington's sanctions failed, Moscow said. Sanctions, sanctions, sanctions!",
-        "“We will not give up,” the minister said of the talks in St. Petersburg.",
-        "US troops never left the base without orders, the Pentagon said.",
-        "Russia praised the deal; the U.S. did not comment?!",
-        "Ça va? Москва заявила. 東京 — 発表。",
-        "The Kremlin welcomed the talks, which it called not a failure at all.",
-        "",
-    ];
-
-    #[test]
-    fn equals_the_string_path() {
-        for word_ngrams in 1..=3 {
-            for char_ngrams in [None, Some((3, 5))] {
-                for negation in [false, true] {
-                    let terms = TermSettings {
-                        word_ngrams,
-                        char_ngrams,
-                        negation,
-                    };
-                    let fitted = classifiers(&terms, TEXTS);
-                    let refs: Vec<&TextClassifier> = fitted.iter().collect();
-                    let scorer = CompiledScorer::new(&refs).unwrap();
-                    let mut extractor = TermExtractor::default();
-                    let mut scratch = ScorerScratch::default();
-                    let mut stems = StemCache::default();
-                    let mut out = Vec::new();
-                    // Twice: the second pass reads every token from the cache.
-                    for _ in 0..2 {
-                        for text in TEXTS
-                            .iter()
-                            .chain(["Unseen: Kremlin, Pentagon, not war, no no no."].iter())
-                        {
-                            scorer.score(&mut scratch, &mut stems, &tokenize(text), &mut out);
-                            for (h, c) in fitted.iter().enumerate() {
-                                let fast = &out[scorer.head_range(h)];
-                                let slow = c.probabilities(&c.featurize(&mut extractor, text, None));
-                                for (p, q) in slow.iter().zip(fast) {
-                                    assert!((p - q).abs() < 1e-5, "{terms:?} {text}: {p} vs {q}");
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
-        #[test]
-        fn any_text_scores_like_the_string_path(text in "(\\PC|not |Moscow|U\\.S\\.|sanctions| |, |\\. |!){0,80}") {
-            use std::sync::OnceLock;
-            static FITTED: OnceLock<Vec<TextClassifier>> = OnceLock::new();
-            let fitted = FITTED.get_or_init(|| {
-                let terms = TermSettings { word_ngrams: 2, char_ngrams: Some((3, 5)), negation: true };
-                classifiers(&terms, TEXTS)
-            });
-            let refs: Vec<&TextClassifier> = fitted.iter().collect();
-            let scorer = CompiledScorer::new(&refs).unwrap();
-            let (mut scratch, mut stems, mut out) = (ScorerScratch::default(), StemCache::default(), Vec::new());
-            let mut extractor = TermExtractor::default();
-            scorer.score(&mut scratch, &mut stems, &tokenize(&text), &mut out);
-            for (h, c) in fitted.iter().enumerate() {
-                let fast = &out[scorer.head_range(h)];
-                let sum: f32 = fast.iter().sum();
-                proptest::prop_assert!(fast.iter().all(|p| p.is_finite()) && (sum - 1.0).abs() < 1e-5);
-                let slow = c.probabilities(&c.featurize(&mut extractor, &text, None));
-                for (p, q) in slow.iter().zip(fast) {
-                    proptest::prop_assert!((p - q).abs() < 1e-5, "{} vs {}", p, q);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn refuses_masking_classifiers_and_mixed_settings() {
-        let terms = TermSettings {
-            word_ngrams: 2,
-            char_ngrams: None,
-            negation: true,
-        };
-        let mut fitted = classifiers(&terms, TEXTS);
-        fitted[1].mask_target = true;
-        assert!(CompiledScorer::new(&fitted.iter().collect::<Vec<_>>()).is_none());
-        fitted[1].mask_target = false;
-        fitted[1].terms.word_ngrams = 1;
-        assert!(CompiledScorer::new(&fitted.iter().collect::<Vec<_>>()).is_none());
-        assert!(CompiledScorer::new(&[]).is_none());
     }
 }

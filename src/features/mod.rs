@@ -8,5 +8,7 @@
 //! scores from token ids in one pass, with no string per term.
 
 pub mod compiled;
+pub mod encoding;
+pub mod mask;
 pub mod terms;
 pub mod vectorize;

@@ -1,18 +1,20 @@
-//! N-grams: turning tokens into the terms a model counts.
+//! Terms: turning a statement's tokens into the strings a model counts.
 //!
-//! This is the one place that decides what a "feature" is, and train,
-//! evaluate and classify all go through it, so a model always sees at
-//! prediction time exactly the kind of terms it was trained on. Terms are
-//! stemmed word n-grams (`sanction russia`), optionally character n-grams of
-//! the words (`c: rus`), with target mentions optionally masked and words in
-//! a negation scope optionally marked (`not_condemn`). N-grams never cross a
-//! clause boundary.
+//! This is the training path's term extractor, and train, evaluate and
+//! the classifiers that mask mentions all go through it, so a model sees
+//! at prediction time exactly the kind of terms it was trained on (the
+//! compiled scorer computes the same terms from ids, by the rules in
+//! [`super::encoding`]). Terms are stemmed word n-grams (`sanction
+//! russia`), optionally character n-grams of the words (`c: rus`), with
+//! target mentions optionally masked and words in a negation scope
+//! optionally marked (`not_condemn`). N-grams never cross a clause
+//! boundary.
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::compiled::ScorerScratch;
+use crate::features::encoding::{NegationScope, for_each_char_gram, is_negator, negated, spell_word_gram};
+use crate::features::mask::MentionMask;
 use crate::text::stem::StemCache;
-use crate::text::targets::MentionMask;
 use crate::text::tokenize::{TokenKind, tokenize};
 
 /// Which terms are extracted from a text.
@@ -28,22 +30,21 @@ pub struct TermSettings {
     pub negation: bool,
 }
 
-const NEGATORS: &[&str] = &[
-    "not", "no", "never", "nor", "none", "nobody", "nothing", "neither", "without", "cannot",
-];
-
-/// True for a word that opens a negation scope.
-pub fn is_negator(word: &str) -> bool {
-    NEGATORS.contains(&word) || word.ends_with("n't")
-}
-
 /// Extracts terms from texts, reusing a stem cache across calls; one per
-/// thread. It also carries the thread's working memory for
-/// [`crate::features::compiled::CompiledScorer`].
+/// thread.
 #[derive(Default)]
 pub struct TermExtractor {
-    pub(crate) stems: StemCache,
-    pub(crate) scorer: ScorerScratch,
+    stems: StemCache,
+}
+
+thread_local! {
+    static EXTRACTOR: std::cell::RefCell<TermExtractor> = std::cell::RefCell::new(TermExtractor::default());
+}
+
+/// Runs `f` with this thread's term extractor (its stem cache kept from one
+/// call to the next).
+pub(crate) fn with_extractor<R>(f: impl FnOnce(&mut TermExtractor) -> R) -> R {
+    EXTRACTOR.with_borrow_mut(f)
 }
 
 /// A text cut into clause segments of (term, surface word) pairs: the term
@@ -62,41 +63,42 @@ impl TermExtractor {
         self.segments(settings, text, mask).terms(settings)
     }
 
+    /// The thread's stem cache (shared with the compiled scorer).
+    pub(crate) fn stems(&mut self) -> &mut StemCache {
+        &mut self.stems
+    }
+
     /// `text` cut into segments of terms, before n-grams are formed.
     pub fn segments(&mut self, settings: &TermSettings, text: &str, mask: Option<&MentionMask>) -> Segments {
         let tokens = tokenize(text);
         let mut segments: Vec<Vec<(String, Option<String>)>> = vec![Vec::new()];
-        let mut negated = false;
+        let mut scope = NegationScope::default();
         let mut i = 0;
         while i < tokens.len() {
             let tok = &tokens[i];
             if tok.kind == TokenKind::Boundary {
                 segments.push(Vec::new());
-                negated = false;
+                scope.close();
                 i += 1;
                 continue;
             }
+            let segment = segments.last_mut().expect("segments start non-empty");
             if let Some((len, placeholder)) = mask.and_then(|m| m.match_at(&tokens[i..])) {
-                segments.last_mut().unwrap().push((placeholder.to_string(), None));
+                segment.push((placeholder.to_string(), None));
                 i += len;
                 continue;
             }
-            let mut term = match tok.kind {
-                TokenKind::Word => self.stems.stem(&tok.text).to_string(),
-                _ => tok.text.to_string(),
+            let term = match tok.kind {
+                TokenKind::Word => self.stems.stem(&tok.text),
+                _ => &tok.text,
             };
-            if settings.negation {
-                if tok.kind == TokenKind::Punct {
-                    negated = false;
-                } else if negated {
-                    term.insert_str(0, "not_");
-                }
-            }
+            let term = if settings.negation && scope.mark(tok.kind, is_negator(&tok.text)) {
+                negated(term)
+            } else {
+                term.to_string()
+            };
             let surface = (tok.kind == TokenKind::Word).then(|| tok.text.to_string());
-            segments.last_mut().unwrap().push((term, surface));
-            if settings.negation && tok.kind == TokenKind::Word && is_negator(&tok.text) {
-                negated = true;
-            }
+            segment.push((term, surface));
             i += 1;
         }
         Segments { segments }
@@ -123,13 +125,7 @@ impl Segments {
         for segment in &self.segments {
             for n in 1..=max_n.max(1) {
                 for window in segment.windows(n) {
-                    buf.clear();
-                    for (k, (t, _)) in window.iter().enumerate() {
-                        if k > 0 {
-                            buf.push(' ');
-                        }
-                        buf.push_str(t);
-                    }
+                    spell_word_gram(window.iter().map(|(t, _)| t.as_str()), buf);
                     f(buf);
                 }
             }
@@ -139,23 +135,6 @@ impl Segments {
     /// The surface words, in order (each occurrence).
     pub fn surfaces(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().flatten().filter_map(|(_, s)| s.as_deref())
-    }
-}
-
-/// Calls `f` with every character n-gram (`c:` + `lo..=hi` characters) of
-/// `word` padded with a space on each side, built in `buf`.
-pub fn for_each_char_gram(word: &str, lo: usize, hi: usize, buf: &mut String, mut f: impl FnMut(&str)) {
-    let padded: Vec<char> = std::iter::once(' ')
-        .chain(word.chars())
-        .chain(std::iter::once(' '))
-        .collect();
-    for n in lo.max(1)..=hi {
-        for w in padded.windows(n) {
-            buf.clear();
-            buf.push_str("c:");
-            buf.extend(w);
-            f(buf);
-        }
     }
 }
 

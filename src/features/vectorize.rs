@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::features::encoding::term_frequency;
 
 /// A sparse row: (feature index, value) pairs sorted by index.
 pub type SparseVec = Vec<(u32, f32)>;
@@ -220,7 +221,7 @@ impl Vectorizer {
             }
         }
         for (id, value) in row.iter_mut() {
-            let tf = if self.sublinear_tf { 1.0 + value.ln() } else { *value };
+            let tf = term_frequency(*value, self.sublinear_tf);
             *value = tf * self.idf[*id as usize];
         }
         let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();

@@ -58,9 +58,7 @@ impl<L: Label> Probabilities<L> {
 
     /// (label, probability) pairs in alphabetical label order.
     pub fn iter(&self) -> impl Iterator<Item = (L, f32)> + '_ {
-        L::ALPHABETICAL
-            .into_iter()
-            .filter_map(|l| self.get(l).map(|p| (l, p)))
+        L::ALPHABETICAL.into_iter().filter_map(|l| self.get(l).map(|p| (l, p)))
     }
 }
 
@@ -154,8 +152,15 @@ mod tests {
         let two = ClassLabels::<Sentiment>::new(&["neutral".into(), "positive".into()]).unwrap();
         let d = two.decide(&[0.4, 0.6], Vec::new());
         assert_eq!(d.probabilities.unwrap().get(Sentiment::Negative), None);
-        assert_eq!(serde_json::to_string(&d.probabilities).unwrap(), r#"{"neutral":0.4,"positive":0.6}"#);
-        for bad in [&["favor".into(), "positive".into()][..], &["favor".into(), "favor".into()], &["Favor".into()]] {
+        assert_eq!(
+            serde_json::to_string(&d.probabilities).unwrap(),
+            r#"{"neutral":0.4,"positive":0.6}"#
+        );
+        for bad in [
+            &["favor".into(), "positive".into()][..],
+            &["favor".into(), "favor".into()],
+            &["Favor".into()],
+        ] {
             assert!(ClassLabels::<Stance>::new(bad).is_err(), "{bad:?}");
         }
     }

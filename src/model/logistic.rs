@@ -291,6 +291,12 @@ impl LinearClassifier {
         &self.intercepts
     }
 
+    /// All weights, feature-major: feature `f`'s for class `c` is at
+    /// `f * classes + c`.
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
     /// The weight of feature `f` for class `c`.
     pub fn weight(&self, f: usize, c: usize) -> f32 {
         self.weights[f * self.classes.len() + c]

@@ -217,11 +217,13 @@ mod tests {
         assert!(bad(|s| s.terms.word_ngrams = 0).contains("word n-grams"));
         assert!(bad(|s| s.terms.char_ngrams = Some((4, 2))).contains("4-2 is invalid"));
         assert!(bad(|s| s.cv_folds = Some(1)).contains("at least 2 folds"));
-        assert!(bad(|s| {
-            s.cv_folds = Some(3);
-            s.alpha_grid = vec![0.1, f32::NAN];
-        })
-        .contains("alpha grid"));
+        assert!(
+            bad(|s| {
+                s.cv_folds = Some(3);
+                s.alpha_grid = vec![0.1, f32::NAN];
+            })
+            .contains("alpha grid")
+        );
         assert!(bad(|s| s.neutral_shift = f32::INFINITY).contains("neutral shift"));
         assert_eq!(*TrainSettings::default().check().unwrap(), TrainSettings::default());
     }

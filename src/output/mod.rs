@@ -14,9 +14,9 @@ use serde_json::{Map, Value, json};
 use crate::classify::{
     ArticleResult, CorpusSummary, CorpusTargetSummary, SentimentCounts, StatementResult, TargetSummary,
 };
+use crate::data::articles::Article;
 use crate::labels::{AnyLabel, Label, Sentiment, Stance};
 use crate::model::decision::{Decision, Evidence};
-use crate::data::articles::Article;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,9 +2,8 @@
 //!
 //! Targets are data, not code. A model names its targets, and each target
 //! carries the aliases by which a text refers to it ("Russia": Moscow, the
-//! Kremlin, Putin...). A shared stance model sees every mention replaced by
-//! one placeholder token, so what it learns about "criticising `<target>`"
-//! transfers across targets. An alias file is JSON:
+//! Kremlin, Putin...), and the phrases that contain an alias without
+//! mentioning the target ("The Washington Post"). An alias file is JSON:
 //! `{"targets": [{"name": "Russia", "aliases": ["Russia", "Moscow", ...]}]}`.
 
 use std::path::Path;
@@ -13,51 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::text::tokenize::{TokenKind, tokenize};
-
-/// The token that stands for a mention of the target in a shared model.
-pub const TARGET_PLACEHOLDER: &str = "<target>";
-/// The token that stands for a mention of another target of the model.
-pub const OTHER_PLACEHOLDER: &str = "<other>";
-
-/// Mentions to replace by placeholders before terms are extracted: the
-/// target's become `<target>`, other targets' `<other>`. A classifier then
-/// learns "`<other>` accused `<target>`" once, not once per alias pair.
-#[derive(Debug, Clone, Default)]
-pub struct MentionMask {
-    phrases: PhraseSet<&'static str>,
-}
-
-impl MentionMask {
-    /// The mask for stance toward `target`; `others` are the model's other
-    /// targets (empty to leave their mentions as words).
-    pub fn new<'a>(target: &TargetSpec, others: impl IntoIterator<Item = &'a TargetSpec>) -> MentionMask {
-        // The target's own aliases first, so they win ties of length.
-        let mut phrases: Vec<(Vec<String>, &'static str)> = target
-            .alias_token_sequences()
-            .into_iter()
-            .map(|p| (p, TARGET_PLACEHOLDER))
-            .collect();
-        for other in others {
-            if !same_target(&other.name, &target.name) {
-                phrases.extend(
-                    other
-                        .alias_token_sequences()
-                        .into_iter()
-                        .map(|p| (p, OTHER_PLACEHOLDER)),
-                );
-            }
-        }
-        MentionMask {
-            phrases: PhraseSet::new(phrases),
-        }
-    }
-
-    /// The placeholder and length in tokens of the longest alias matching at
-    /// the start of `tokens`.
-    pub fn match_at(&self, tokens: &[crate::text::tokenize::Token]) -> Option<(usize, &'static str)> {
-        self.phrases.match_at(tokens)
-    }
-}
 
 /// A target and the phrases that mention it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,7 +71,7 @@ fn token_sequences<'a>(phrases: impl Iterator<Item = &'a String>) -> Vec<Vec<Str
 /// first token so that finding the longest phrase at a position tries only
 /// the phrases that can start there, not every alias of every target.
 #[derive(Debug, Clone, Default)]
-pub struct PhraseSet<T> {
+pub(crate) struct PhraseSet<T> {
     /// Longest first.
     phrases: Vec<(Vec<String>, T)>,
     by_first: rustc_hash::FxHashMap<String, Vec<usize>>,

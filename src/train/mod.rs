@@ -200,7 +200,6 @@ pub(crate) fn two_people_model() -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::terms::TermExtractor;
     use crate::features::vectorize::VectorSettings;
     use crate::labels::{Sentiment, Stance};
     use crate::model::settings::TaskSelection;
@@ -304,17 +303,11 @@ mod tests {
         let model = two_people_model();
         // Every (text, target, label) is fitted once: none repeats.
         assert_eq!(model.training.sentiment_repeats, 0);
-        let mut ex = TermExtractor::default();
         let text = "Kopp won praise while Lutz faced a scandal";
-        let toward = |t: &str| {
-            model
-                .predict_sentiment(&mut TermExtractor::default(), text, Some(t))
-                .unwrap()
-                .label
-        };
+        let toward = |t: &str| model.predict_sentiment(text, Some(t)).unwrap().label;
         assert_eq!(toward("Kopp"), Sentiment::Positive);
         assert_eq!(toward("Lutz"), Sentiment::Negative);
         // Without a target the text is scored unmasked.
-        assert!(model.predict_sentiment(&mut ex, text, None).is_ok());
+        assert!(model.predict_sentiment(text, None).is_ok());
     }
 }

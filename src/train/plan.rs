@@ -14,12 +14,13 @@ use rayon::prelude::*;
 
 use crate::data::labeled::Example;
 use crate::error::{Error, Result};
+use crate::features::mask::MentionMask;
 use crate::features::terms::TermExtractor;
 use crate::labels::{AnyLabel, ClassifierId, Stance, Task};
 use crate::model::mention_mask;
 use crate::model::settings::{StanceMode, ValidSettings};
 use crate::text::mentions::MentionFinder;
-use crate::text::targets::{MentionMask, TargetSpec, same_target, spec_or_named};
+use crate::text::targets::{TargetSpec, same_target, spec_or_named};
 
 /// One fit, its rows turned into what fitting needs.
 pub(crate) struct FitJob {
@@ -138,7 +139,11 @@ fn stance_rows<'a>(
             .map(|(spec, rows, gated)| {
                 let id = ClassifierId::stance_toward(&spec.name);
                 Rows {
-                    gated: if *gated > 0 { vec![(id.clone(), *gated)] } else { Vec::new() },
+                    gated: if *gated > 0 {
+                        vec![(id.clone(), *gated)]
+                    } else {
+                        Vec::new()
+                    },
                     id,
                     task: Task::Stance,
                     mode: Some(StanceMode::PerTarget),

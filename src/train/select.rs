@@ -189,11 +189,7 @@ fn cross_validate(
 ) -> Result<Vec<OutOfFold>> {
     let folds = job_folds(job, k, settings.seed);
     let in_fold = |e: Error, fold: usize| match e {
-        Error::Training(m) => Error::Training(format!(
-            "{} (cross-validation fold {} of {k}): {m}",
-            job.id,
-            fold + 1
-        )),
+        Error::Training(m) => Error::Training(format!("{} (cross-validation fold {} of {k}): {m}", job.id, fold + 1)),
         other => other,
     };
     // Each fold is vectorized (and for a joint job factored) once; every

@@ -1,0 +1,249 @@
+//! A text classifier: terms -> tf-idf -> logistic regression, for one
+//! decision, and its compiled form.
+//!
+//! A [`TextClassifier`] carries everything one decision needs at prediction
+//! time (its term settings and mask, its vocabulary with idf, its weights),
+//! so the features it sees are produced by the same code and settings it was
+//! trained with. Evaluated through strings, it is the training path;
+//! [`compile`] turns several of them into the compiled scorer, the second
+//! backend of the same pipeline, which classification runs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::features::compiled::{CompiledScorer, HeadSource};
+use crate::features::mask::MentionMask;
+use crate::features::terms::{TermExtractor, TermSettings};
+use crate::features::vectorize::{SparseVec, Vectorizer};
+use crate::labels::Label;
+use crate::model::decision::{ClassLabels, Decision, Evidence};
+use crate::model::logistic::LinearClassifier;
+use crate::text::targets::TargetSpec;
+
+/// The mask for stance toward `target`: its mentions when `mask_target`,
+/// and the other `targets`' mentions too when `mask_others`. Training and
+/// prediction both build masks here.
+pub fn mention_mask(
+    mask_target: bool,
+    mask_others: bool,
+    target: &TargetSpec,
+    targets: &[TargetSpec],
+) -> Option<MentionMask> {
+    mask_target.then(|| MentionMask::new(target, if mask_others { targets } else { &[] }))
+}
+
+/// Terms -> tf-idf -> logistic regression, for one decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TextClassifier {
+    pub terms: TermSettings,
+    /// Whether target mentions are masked before extracting terms.
+    pub mask_target: bool,
+    /// Whether mentions of the model's other targets are masked too.
+    #[serde(default)]
+    pub mask_others: bool,
+    pub vectorizer: Vectorizer,
+    pub classifier: LinearClassifier,
+}
+
+impl TextClassifier {
+    /// The mask this classifier applies for stance toward `target`, among
+    /// the model's `targets` (`None` for a classifier that masks nothing).
+    pub fn mask_for(&self, target: &TargetSpec, targets: &[TargetSpec]) -> Option<MentionMask> {
+        mention_mask(self.mask_target, self.mask_others, target, targets)
+    }
+
+    /// The feature vector of `text`, with the mentions `mask` covers masked.
+    pub fn featurize(&self, extractor: &mut TermExtractor, text: &str, mask: Option<&MentionMask>) -> SparseVec {
+        self.vectorizer.transform(&extractor.terms(&self.terms, text, mask))
+    }
+
+    /// Class probabilities for a feature vector, in class order.
+    pub fn probabilities(&self, row: &SparseVec) -> Vec<f32> {
+        self.classifier.probabilities(row)
+    }
+
+    /// The `k` terms of `row` that pushed class `class` most (weight times
+    /// feature value, positive only), strongest first.
+    pub fn explain(&self, row: &SparseVec, class: usize, k: usize) -> Vec<Evidence> {
+        let mut pushes: Vec<(u32, f32)> = row
+            .iter()
+            .map(|&(f, v)| (f, v * self.classifier.weight(f as usize, class)))
+            .filter(|&(_, c)| c > 0.0)
+            .collect();
+        pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        pushes
+            .into_iter()
+            .take(k)
+            .map(|(f, c)| Evidence {
+                term: self.vectorizer.term(f).to_string(),
+                contribution: c,
+            })
+            .collect()
+    }
+
+    /// The decision for a feature vector, as a label of `L`'s task.
+    pub fn decide<L: Label>(&self, row: &SparseVec) -> Result<Decision<L>> {
+        Ok(ClassLabels::new(self.classifier.classes())?.decide(&self.probabilities(row), Vec::new()))
+    }
+}
+
+/// The compiled scorer of `classifiers`, which must share one
+/// [`TermSettings`] and mask nothing: the same probabilities as each
+/// classifier's string path, from token ids in one pass (`None` for a set
+/// it cannot merge). Head `h` of the scorer is `classifiers[h]`.
+pub fn compile(classifiers: &[&TextClassifier]) -> Option<CompiledScorer> {
+    let settings = &classifiers.first()?.terms;
+    if classifiers
+        .iter()
+        .any(|c| c.terms != *settings || c.mask_target || c.mask_others)
+    {
+        return None;
+    }
+    let sources: Vec<HeadSource> = classifiers
+        .iter()
+        .map(|c| HeadSource {
+            vectorizer: &c.vectorizer,
+            weights: c.classifier.weights(),
+            intercepts: c.classifier.intercepts(),
+        })
+        .collect();
+    CompiledScorer::new(settings, &sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::compiled::ScorerScratch;
+    use crate::features::vectorize::{Selection, VectorSettings};
+    use crate::text::stem::StemCache;
+    use crate::text::tokenize::tokenize;
+
+    /// Two small classifiers over the same texts, with different
+    /// vocabularies (one frequency-, one chi-square-selected).
+    fn classifiers(terms: &TermSettings, texts: &[&str]) -> Vec<TextClassifier> {
+        let mut extractor = TermExtractor::default();
+        let docs: Vec<Vec<String>> = texts.iter().map(|t| extractor.terms(terms, t, None)).collect();
+        let labels: Vec<usize> = (0..docs.len()).map(|i| i % 3).collect();
+        [(Selection::Frequency, 150, false), (Selection::Chi2, 90, true)]
+            .into_iter()
+            .map(|(selection, max_features, sublinear_tf)| {
+                let settings = VectorSettings {
+                    min_df: 1,
+                    max_features,
+                    selection,
+                    sublinear_tf,
+                };
+                let vectorizer = Vectorizer::fit(&settings, &docs, &labels, 3).unwrap();
+                let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
+                let classes = ["favor", "against", "none"].map(String::from).to_vec();
+                let params = crate::model::logistic::LogisticParams {
+                    alpha: 0.1,
+                    ..Default::default()
+                };
+                let classifier =
+                    crate::model::logistic::LinearClassifier::fit(&rows, &labels, classes, vectorizer.len(), &params)
+                        .unwrap();
+                TextClassifier {
+                    terms: terms.clone(),
+                    mask_target: false,
+                    mask_others: false,
+                    vectorizer,
+                    classifier,
+                }
+            })
+            .collect()
+    }
+
+    const TEXTS: &[&str] = &[
+        "Moscow did not condemn the strikes, officials said.",
+        "The U.S.-led coalition denied that its jets hit the market; no one believed it.",
+        "Washington's sanctions failed, Moscow said. Sanctions, sanctions, sanctions!",
+        "“We will not give up,” the minister said of the talks in St. Petersburg.",
+        "US troops never left the base without orders, the Pentagon said.",
+        "Russia praised the deal; the U.S. did not comment?!",
+        "Ça va? Москва заявила. 東京 — 発表。",
+        "The Kremlin welcomed the talks, which it called not a failure at all.",
+        "",
+    ];
+
+    #[test]
+    fn equals_the_string_path() {
+        for word_ngrams in 1..=3 {
+            for char_ngrams in [None, Some((3, 5))] {
+                for negation in [false, true] {
+                    let terms = TermSettings {
+                        word_ngrams,
+                        char_ngrams,
+                        negation,
+                    };
+                    let fitted = classifiers(&terms, TEXTS);
+                    let refs: Vec<&TextClassifier> = fitted.iter().collect();
+                    let scorer = compile(&refs).unwrap();
+                    let mut extractor = TermExtractor::default();
+                    let mut scratch = ScorerScratch::default();
+                    let mut stems = StemCache::default();
+                    let mut out = Vec::new();
+                    // Twice: the second pass reads every token from the cache.
+                    for _ in 0..2 {
+                        for text in TEXTS
+                            .iter()
+                            .chain(["Unseen: Kremlin, Pentagon, not war, no no no."].iter())
+                        {
+                            scorer.score(&mut scratch, &mut stems, &tokenize(text), &mut out);
+                            for (h, c) in fitted.iter().enumerate() {
+                                let fast = &out[scorer.head_range(h)];
+                                let slow = c.probabilities(&c.featurize(&mut extractor, text, None));
+                                for (p, q) in slow.iter().zip(fast) {
+                                    assert!((p - q).abs() < 1e-5, "{terms:?} {text}: {p} vs {q}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn any_text_scores_like_the_string_path(text in "(\\PC|not |Moscow|U\\.S\\.|sanctions| |, |\\. |!){0,80}") {
+            use std::sync::OnceLock;
+            static FITTED: OnceLock<Vec<TextClassifier>> = OnceLock::new();
+            let fitted = FITTED.get_or_init(|| {
+                let terms = TermSettings { word_ngrams: 2, char_ngrams: Some((3, 5)), negation: true };
+                classifiers(&terms, TEXTS)
+            });
+            let refs: Vec<&TextClassifier> = fitted.iter().collect();
+            let scorer = compile(&refs).unwrap();
+            let (mut scratch, mut stems, mut out) = (ScorerScratch::default(), StemCache::default(), Vec::new());
+            let mut extractor = TermExtractor::default();
+            scorer.score(&mut scratch, &mut stems, &tokenize(&text), &mut out);
+            for (h, c) in fitted.iter().enumerate() {
+                let fast = &out[scorer.head_range(h)];
+                let sum: f32 = fast.iter().sum();
+                proptest::prop_assert!(fast.iter().all(|p| p.is_finite()) && (sum - 1.0).abs() < 1e-5);
+                let slow = c.probabilities(&c.featurize(&mut extractor, &text, None));
+                for (p, q) in slow.iter().zip(fast) {
+                    proptest::prop_assert!((p - q).abs() < 1e-5, "{} vs {}", p, q);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_masking_classifiers_and_mixed_settings() {
+        let terms = TermSettings {
+            word_ngrams: 2,
+            char_ngrams: None,
+            negation: true,
+        };
+        let mut fitted = classifiers(&terms, TEXTS);
+        fitted[1].mask_target = true;
+        assert!(compile(&fitted.iter().collect::<Vec<_>>()).is_none());
+        fitted[1].mask_target = false;
+        fitted[1].terms.word_ngrams = 1;
+        assert!(compile(&fitted.iter().collect::<Vec<_>>()).is_none());
+        assert!(compile(&[]).is_none());
+    }
+}
