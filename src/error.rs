@@ -53,6 +53,10 @@ pub enum Error {
     /// Invalid settings (out-of-range parameters and the like).
     #[error("{0}")]
     Settings(String),
+
+    /// Writing results failed (a closed pipe, a full disk).
+    #[error("writing the output: {0}")]
+    Output(#[source] std::io::Error),
 }
 
 impl Error {
@@ -64,7 +68,7 @@ impl Error {
             | Error::DataFile { path, .. }
             | Error::Model { path, .. }
             | Error::ModelVersion { path, .. } => Some(path),
-            Error::Training(_) | Error::Settings(_) => None,
+            Error::Training(_) | Error::Settings(_) | Error::Output(_) => None,
         }
     }
 

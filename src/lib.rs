@@ -28,6 +28,7 @@
 //! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
 //! ```
 
+pub mod batch;
 pub mod classify;
 pub mod data;
 pub mod error;

@@ -74,3 +74,23 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
     }
     Ok(evaluation)
 }
+
+/// Scores a freshly trained `model` on its `held_out` rows (as `mention_gate`
+/// says) and records the figures in its training record; `None` when
+/// nothing was held out.
+pub fn record_held_out(model: &mut Model, held_out: &[Example], mention_gate: bool) -> Result<Option<Evaluation>> {
+    if held_out.is_empty() {
+        return Ok(None);
+    }
+    let evaluation = evaluate(model, held_out, mention_gate)?;
+    model.training.held_out_rows = held_out.len();
+    for (task, report) in [
+        (Task::Stance, &evaluation.stance),
+        (Task::Sentiment, &evaluation.sentiment),
+    ] {
+        if let Some(r) = report {
+            model.training.held_out.insert(task.name().into(), r.clone());
+        }
+    }
+    Ok(Some(evaluation))
+}

@@ -23,13 +23,23 @@ use crate::features::encoding::term_frequency;
 pub type SparseVec = Vec<(u32, f32)>;
 
 /// How features are selected when there are more than the cap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Selection {
     /// Keep the terms whose presence is most dependent on the class (chi-square).
     Chi2,
     /// Keep the terms found in the most documents.
     Frequency,
+}
+
+impl Selection {
+    /// The selection's name as model files spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Selection::Chi2 => "chi2",
+            Selection::Frequency => "frequency",
+        }
+    }
 }
 
 /// Vocabulary and weighting settings.

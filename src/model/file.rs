@@ -22,7 +22,19 @@ pub const FORMAT_NAME: &str = "stance-model";
 /// The model-file format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
 
+/// How the built-in model is named in messages and reports.
+pub const BUILTIN_NAME: &str = "models/default.json (built in)";
+
+/// The default model, `models/default.json`, built into the crate.
+const BUILTIN: &[u8] = include_bytes!("../../models/default.json");
+
 impl Model {
+    /// The default model shipped with `stance` (trained on our corpus for
+    /// stance toward Russia and the United States, and sentiment).
+    pub fn builtin() -> Result<Model> {
+        Model::from_json(Path::new(BUILTIN_NAME), BUILTIN)
+    }
+
     /// Writes the model as JSON, atomically: a temporary file in the same
     /// directory is written, flushed to disk and renamed over `path`, so a
     /// failed or interrupted save leaves any previous file intact.

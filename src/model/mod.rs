@@ -29,7 +29,7 @@ use crate::model::settings::TrainSettings;
 use crate::text::targets::{TargetSpec, same_target, spec_or_named};
 
 pub use classifier::{TextClassifier, mention_mask};
-pub use file::{FORMAT_NAME, FORMAT_VERSION};
+pub use file::{BUILTIN_NAME, FORMAT_NAME, FORMAT_VERSION};
 pub use record::{DataFileInfo, TrainingRecord};
 
 /// How stance is modelled.

@@ -19,7 +19,7 @@ use crate::labels::{AnyLabel, Label, Sentiment, Stance};
 use crate::model::decision::{Decision, Evidence};
 
 /// The output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Jsonl,
@@ -88,14 +88,6 @@ impl<W: Write> ResultWriter<W> {
         }
     }
 
-    /// Writes one article's results.
-    pub fn article(&mut self, article: &Article, result: &ArticleResult) -> std::io::Result<()> {
-        let first = self.articles_written == 0;
-        self.renderer.article(article, result, first, &mut self.out)?;
-        self.articles_written += 1;
-        Ok(())
-    }
-
     /// Reports an input that could not be read, in the output itself, so
     /// that it is not silently missing: `jsonl` writes an error record
     /// (`{"error": message, "path": ..., "line": ...}`) in its place, `table`
@@ -139,6 +131,11 @@ impl<W: Write> ResultWriter<W> {
         self.out.write_all(bytes)?;
         self.articles_written += 1;
         Ok(())
+    }
+
+    /// The underlying writer.
+    pub fn into_inner(self) -> W {
+        self.out
     }
 
     /// Writes what comes after the last article, and flushes.

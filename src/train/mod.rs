@@ -31,7 +31,7 @@ use crate::text::targets::{TargetSpec, same_target, spec_or_named};
 pub use progress::Progress;
 use progress::ProgressCounter;
 use select::Selected;
-pub use split::stratified_holdout;
+pub use split::{HoldOut, Split, hold_out, stratified_holdout};
 
 /// Fits a model on `examples`. `targets` gives aliases for targets the data
 /// names (others get their name as only alias); `files` is recorded as

@@ -10,6 +10,60 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::data::labeled::Example;
+use crate::error::{Error, Result};
+
+/// Which rows are held out of fitting, for the report on a fresh model.
+#[derive(Debug, Clone)]
+pub enum HoldOut {
+    /// Rows of their own (another file), with a name for the report.
+    Rows { rows: Vec<Example>, name: String },
+    /// A seeded, stratified fraction of the rows (strictly between 0 and 1).
+    Fraction(f64),
+    /// The rows whose `split` is `"test"` (what `train` does by default).
+    SplitTest,
+}
+
+/// Rows split into those fitted and those held out.
+#[derive(Debug, Clone)]
+pub struct Split {
+    pub fit: Vec<Example>,
+    pub held_out: Vec<Example>,
+    /// What was held out, for the report.
+    pub description: String,
+}
+
+/// Splits `examples` as `how` says; `seed` seeds a fraction's shuffle.
+pub fn hold_out(examples: Vec<Example>, how: HoldOut, seed: u64) -> Result<Split> {
+    Ok(match how {
+        HoldOut::Rows { rows, name } => Split {
+            fit: examples,
+            held_out: rows,
+            description: name,
+        },
+        HoldOut::Fraction(fraction) => {
+            if !(fraction > 0.0 && fraction < 1.0) {
+                return Err(Error::Settings(format!(
+                    "the held-out fraction must be between 0 and 1, got {fraction}"
+                )));
+            }
+            let (fit, held_out) = stratified_holdout(&examples, fraction, seed);
+            Split {
+                fit,
+                held_out,
+                description: format!("{:.0}% stratified hold-out", fraction * 100.0),
+            }
+        }
+        HoldOut::SplitTest => {
+            let (held_out, fit): (Vec<_>, Vec<_>) =
+                examples.into_iter().partition(|e| e.split.as_deref() == Some("test"));
+            Split {
+                fit,
+                held_out,
+                description: "rows with split \"test\"".to_string(),
+            }
+        }
+    })
+}
 
 /// Seeded stratified fold numbers (`0..k`) for each label; `salt` (a
 /// classifier's name) gives each classifier its own shuffle.

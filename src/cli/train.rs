@@ -1,0 +1,382 @@
+//! `stance train`: fit a model from labeled files, write it atomically, and
+//! report on the held-out rows.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+
+use stance::data::labeled::Example;
+use stance::evaluate::{Evaluation, record_held_out};
+use stance::features::terms::TermSettings;
+use stance::features::vectorize::{Selection, VectorSettings};
+use stance::model::logistic::LogisticParams;
+use stance::model::settings::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
+use stance::model::{DataFileInfo, Model, TrainingRecord};
+use stance::text::targets::{TargetSpec, read_targets_file};
+use stance::train::{HoldOut, Progress, Split, hold_out, train};
+
+use super::evaluate::write_evaluation;
+use super::{ReportFormat, describe_tasks, read_labeled};
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Labeled file (JSONL, or CSV by extension); repeat to combine files.
+    #[arg(long, required = true, value_name = "FILE")]
+    data: Vec<PathBuf>,
+    /// Where to write the model (written atomically).
+    #[arg(long, value_name = "MODEL")]
+    out: PathBuf,
+    /// Leave out rows that cannot be read (each is reported on stderr and
+    /// counted in the model's training record) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Which task(s) to train.
+    #[arg(long, value_enum, default_value = "both")]
+    task: TaskSelection,
+    /// Labeled file to report on after training (never used for fitting).
+    #[arg(long, value_name = "FILE", conflicts_with = "test_fraction")]
+    test: Option<PathBuf>,
+    /// Hold out this fraction of the data (stratified) for the report.
+    /// Without --test or --test-fraction, rows whose split is "test" are held out.
+    #[arg(long, value_name = "F")]
+    test_fraction: Option<f64>,
+    /// Pick alpha by K-fold cross-validation on the training rows.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Candidate alphas for --cv, comma-separated.
+    #[arg(long, value_name = "A,B,..", value_delimiter = ',', default_value = "0.03,0.1,0.3,1")]
+    alpha_grid: Vec<f32>,
+    /// Seed for folds and held-out splits.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// How stance toward several targets is modelled.
+    #[arg(long, value_enum, default_value = "per-target")]
+    mode: StanceMode,
+    /// L2 penalty (scikit-learn's C is 1/alpha).
+    #[arg(long, default_value_t = 0.1)]
+    alpha: f32,
+    /// L-BFGS iterations per solver run.
+    #[arg(long, default_value_t = 200)]
+    max_iter: u64,
+    /// Largest word n-gram.
+    #[arg(long, default_value_t = 2)]
+    word_ngrams: usize,
+    /// Character n-gram lengths MIN-MAX within words, or "none".
+    #[arg(long, default_value = "3-6")]
+    char_ngrams: String,
+    /// Do not mark words after a negation with "not_".
+    #[arg(long)]
+    no_negation: bool,
+    /// Minimum number of documents a term must occur in.
+    #[arg(long, default_value_t = 2)]
+    min_df: usize,
+    /// Maximum number of features per classifier.
+    #[arg(long, default_value_t = 20_000)]
+    max_features: usize,
+    /// How to choose features beyond the cap.
+    #[arg(long, value_enum, default_value = "chi2")]
+    selection: Selection,
+    /// Use raw term counts instead of 1 + ln(tf).
+    #[arg(long)]
+    no_sublinear_tf: bool,
+    /// JSON alias file: {"targets": [{"name": ..., "aliases": [...]}]}.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ReportFormat,
+    /// Fit and report stance only on rows that mention their target (by its
+    /// aliases), as classify only asks about mentioned targets.
+    #[arg(long)]
+    mention_gate: bool,
+    /// Weight classes equally in the loss (repeat rows of smaller classes).
+    #[arg(long)]
+    balance: bool,
+    /// Replace target mentions by <target> and other targets' by <other>
+    /// before extracting stance terms.
+    #[arg(long)]
+    mask_mentions: bool,
+    /// Add this to the score of the neutral class (none / neutral) of every
+    /// classifier, a prior correction; with --cv it is chosen instead.
+    #[arg(long, value_name = "X", default_value_t = 0.0, allow_negative_numbers = true)]
+    neutral_shift: f32,
+    /// Fit sentiment toward each row's target (its mentions masked as
+    /// <target>) instead of the sentiment of the whole text; evaluate then
+    /// scores each row toward its target.
+    #[arg(long)]
+    sentiment_toward_target: bool,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    let settings = settings(&args)?;
+    let targets: Vec<TargetSpec> = match &args.targets {
+        Some(path) => read_targets_file(path)?,
+        None => Vec::new(),
+    };
+    let (examples, files) = read_all(&args.data, args.skip_bad)?;
+    if examples.is_empty() {
+        let names: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+        bail!("{}: no rows to train on", names.join(", "));
+    }
+    let split = hold_out(examples, hold_out_policy(&args)?, args.seed)?;
+    let started = Instant::now();
+    let mut model = fit_with_progress(&settings, &targets, &split.fit, files)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let evaluation = record_held_out(&mut model, &split.held_out, settings.mention_gate)?;
+    model.save(&args.out)?;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ReportFormat::Json => write_json_report(&mut out, &args, &model, seconds, &evaluation)?,
+        ReportFormat::Table => {
+            write_table_report(&mut out, &args, &model, seconds)?;
+            write_held_out(&mut out, &split, evaluation.as_ref())?;
+        }
+    }
+    for (name, c) in model.classifiers() {
+        if !c.classifier.diagnostics().converged {
+            eprintln!("stance: warning: {name} did not converge; its predictions may be poor (see the report)");
+        }
+    }
+    Ok(())
+}
+
+/// The settings the flags give, checked.
+fn settings(args: &TrainArgs) -> Result<ValidSettings> {
+    let settings = TrainSettings {
+        task: args.task,
+        stance_mode: args.mode,
+        terms: TermSettings {
+            word_ngrams: args.word_ngrams,
+            char_ngrams: parse_char_ngrams(&args.char_ngrams)?,
+            negation: !args.no_negation,
+        },
+        vectors: VectorSettings {
+            min_df: args.min_df,
+            max_features: args.max_features,
+            selection: args.selection,
+            sublinear_tf: !args.no_sublinear_tf,
+        },
+        logistic: LogisticParams {
+            alpha: args.alpha,
+            max_iterations: args.max_iter,
+            ..Default::default()
+        },
+        cv_folds: args.cv,
+        alpha_grid: args.alpha_grid.clone(),
+        seed: args.seed,
+        mention_gate: args.mention_gate,
+        class_balance: args.balance,
+        mask_mentions: args.mask_mentions,
+        neutral_shift: args.neutral_shift,
+        sentiment_toward_target: args.sentiment_toward_target,
+    };
+    Ok(settings.check()?)
+}
+
+fn parse_char_ngrams(spec: &str) -> Result<Option<(usize, usize)>> {
+    if spec.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let parsed = spec
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+    match parsed {
+        Some(range) => Ok(Some(range)),
+        None => bail!("--char-ngrams expects MIN-MAX (e.g. 2-5) or none, got \"{spec}\""),
+    }
+}
+
+/// Every row of the labeled files, and each file's record for the model.
+fn read_all(paths: &[PathBuf], skip_bad: bool) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
+    let mut examples = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let dataset = read_labeled(path, skip_bad)?;
+        files.push(DataFileInfo {
+            path: path.display().to_string(),
+            sha256: dataset.sha256,
+            rows: dataset.examples.len(),
+            bad_rows: dataset.bad_rows.len(),
+        });
+        examples.extend(dataset.examples);
+    }
+    Ok((examples, files))
+}
+
+/// What is held out for the report: `--test FILE`, `--test-fraction F`,
+/// or the rows whose split is "test".
+fn hold_out_policy(args: &TrainArgs) -> Result<HoldOut> {
+    Ok(match (&args.test, args.test_fraction) {
+        (Some(test), _) => HoldOut::Rows {
+            rows: read_labeled(test, args.skip_bad)?.examples,
+            name: test.display().to_string(),
+        },
+        (None, Some(fraction)) => {
+            if !(fraction > 0.0 && fraction < 1.0) {
+                bail!("--test-fraction must be between 0 and 1, got {fraction}");
+            }
+            HoldOut::Fraction(fraction)
+        }
+        (None, None) => HoldOut::SplitTest,
+    })
+}
+
+/// Trains, with a progress bar on a terminal.
+fn fit_with_progress(
+    settings: &ValidSettings,
+    targets: &[TargetSpec],
+    rows: &[Example],
+    files: Vec<DataFileInfo>,
+) -> Result<Model> {
+    let bar = progress_bar();
+    let progress = |p: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+            bar.set_message(p.what);
+        }
+    };
+    let model = train(settings, targets, rows, files, &progress)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(model)
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} fits  {msg}")
+            .ok()?
+            .progress_chars("=> "),
+    );
+    Some(bar)
+}
+
+fn write_json_report(
+    out: &mut impl Write,
+    args: &TrainArgs,
+    model: &Model,
+    seconds: f64,
+    evaluation: &Option<Evaluation>,
+) -> Result<()> {
+    let converged: std::collections::BTreeMap<_, _> = model
+        .classifiers()
+        .iter()
+        .map(|(n, c)| (n.to_string(), c.classifier.diagnostics().converged))
+        .collect();
+    let report = serde_json::json!({
+        "model": args.out.display().to_string(),
+        "seconds": seconds,
+        "fit_rows": model.training.fit_rows,
+        "skipped": model.training.skipped,
+        "alpha": model.training.alpha,
+        "converged": converged,
+        "held_out": evaluation,
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    Ok(())
+}
+
+/// What was fitted, left out and chosen, and how each classifier ended.
+fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, seconds: f64) -> Result<()> {
+    let record = &model.training;
+    writeln!(
+        out,
+        "trained {} in {seconds:.1}s -> {}",
+        describe_tasks(model),
+        args.out.display()
+    )?;
+    for (task, n) in &record.fit_rows {
+        let skipped = record.skipped.get(task).copied().unwrap_or(0);
+        writeln!(
+            out,
+            "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)"
+        )?;
+    }
+    for (name, n) in &record.gated {
+        writeln!(
+            out,
+            "  {name}: {n} rows left out by the mention gate (their text does not mention the target)"
+        )?;
+    }
+    if !record.stance_mode_scores.is_empty() {
+        let scores: Vec<String> = record
+            .stance_mode_scores
+            .iter()
+            .map(|(mode, score)| format!("{mode} {score:.4}"))
+            .collect();
+        writeln!(
+            out,
+            "  stance mode: {} (cross-validated F_avg: {})",
+            model.settings.stance_mode.name(),
+            scores.join(", ")
+        )?;
+    }
+    if let Some(note) = &record.stance_mode_note {
+        writeln!(out, "  stance mode: {note}")?;
+    }
+    if record.sentiment_repeats > 0 {
+        writeln!(
+            out,
+            "  sentiment: {} rows repeat the text and label of another row, fitted once",
+            record.sentiment_repeats
+        )?;
+    }
+    write_classifiers(out, model)
+}
+
+/// Each classifier's size, penalty and convergence, and what `--cv` chose.
+fn write_classifiers(out: &mut impl Write, model: &Model) -> Result<()> {
+    let record = &model.training;
+    for (name, c) in model.classifiers() {
+        let d = c.classifier.diagnostics();
+        writeln!(
+            out,
+            "  {name}: {} features, alpha {}, {}",
+            c.vectorizer.len(),
+            TrainingRecord::for_classifier(&record.alpha, &name)
+                .copied()
+                .unwrap_or(f32::NAN),
+            if d.converged {
+                format!("converged (gradient norm {:.2e})", d.gradient_norm)
+            } else {
+                format!(
+                    "NOT CONVERGED after {} solver runs (gradient norm {:.2e}, start {:.2e}); try a larger --alpha or --max-iter",
+                    d.solver_runs, d.gradient_norm, d.initial_gradient_norm
+                )
+            }
+        )?;
+        if let Some(scores) = TrainingRecord::for_classifier(&record.cross_validation, &name) {
+            let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
+            writeln!(out, "    cv: {}", cells.join(", "))?;
+        }
+        if let Some(shift) = TrainingRecord::for_classifier(&record.neutral_shift, &name) {
+            writeln!(out, "    cv chose a prior shift of {shift:+} on the neutral class")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_held_out(out: &mut impl Write, split: &Split, evaluation: Option<&Evaluation>) -> Result<()> {
+    match evaluation {
+        Some(e) => {
+            writeln!(out, "\nheld out: {} ({} rows)", split.description, split.held_out.len())?;
+            write_evaluation(out, e)
+        }
+        None => {
+            writeln!(
+                out,
+                "\nno held-out rows: pass --test FILE or --test-fraction F for an honest report"
+            )?;
+            Ok(())
+        }
+    }
+}
