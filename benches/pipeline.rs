@@ -12,14 +12,14 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use stance::classify::ArticleClassifier;
-use stance::features::compiled::ScorerScratch;
-use stance::features::terms::TermExtractor;
-use stance::model::Model;
-use stance::model::TextClassifier;
-use stance::text::segment::split_statements;
-use stance::text::stem::StemCache;
-use stance::text::tokenize::tokenize;
+use stance::ArticleClassifier;
+use stance::Model;
+use stance::internals::ScorerScratch;
+use stance::internals::StemCache;
+use stance::internals::TermExtractor;
+use stance::internals::TextClassifier;
+use stance::internals::tokenize;
+use stance::split_statements;
 
 fn articles() -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/articles.jsonl");
@@ -45,7 +45,11 @@ fn bench(c: &mut Criterion) {
         .iter()
         .flat_map(|a| split_statements(a).into_iter().map(move |s| &a[s.start..s.end]))
         .collect();
-    let sentiment = model.sentiment.as_ref().expect("a sentiment classifier");
+    let sentiment = stance::internals::classifiers(&model)
+        .into_iter()
+        .find(|(id, _)| *id == stance::ClassifierId::Sentiment)
+        .map(|(_, c)| c)
+        .expect("a sentiment classifier");
 
     let mut group = c.benchmark_group("splitter");
     group.throughput(Throughput::Bytes(bytes as u64));
@@ -61,8 +65,11 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let classifiers: Vec<&TextClassifier> = model.classifiers().into_iter().map(|(_, c)| c).collect();
-    let scorer = stance::model::classifier::compile(&classifiers).expect("the default model's classifiers merge");
+    let classifiers: Vec<&TextClassifier> = stance::internals::classifiers(&model)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let scorer = stance::internals::compile(&classifiers).expect("the default model's classifiers merge");
     let tokens: Vec<_> = statements.iter().map(|s| tokenize(s)).collect();
     let mut group = c.benchmark_group("scorer");
     group.throughput(Throughput::Elements(statements.len() as u64));

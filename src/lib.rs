@@ -1,45 +1,94 @@
 //! `stance`: statement-level stance and sentiment toward named targets in
 //! news text.
 //!
-//! The pipeline, one module per stage, shared by training, evaluation and
-//! classification:
-//!
-//! 1. [`tokenize`]: lowercase tokens with byte spans; `U.S.` stays whole.
-//! 2. [`stem`]: Snowball stems, each distinct word stemmed once.
-//! 3. [`ngrams`]: word and character n-grams, target masking, negation marks.
-//! 4. [`vectorize`]: a selected vocabulary, tf-idf, L2-normalised rows.
-//! 5. [`logistic`]: multinomial logistic regression, fitted by linfa.
-//!
-//! Classification computes the same function in one pass from token ids:
-//! [`scorer`] merges a model's classifiers at load time, and [`classify`]
-//! adds sentence splitting ([`segment`]), mentions and per-article summaries.
-//!
-//! [`data`] reads labeled files, [`train`] fits a [`model::Model`] (with
-//! [`joint`] fitting several targets' classifiers together),
-//! [`evaluate`] scores one, [`metrics`] holds the report. The library never
-//! prints; every failure is an [`Error`] naming the file and line.
+//! Load a model (the built-in one, or a file `stance train` wrote), wrap it
+//! in an [`ArticleClassifier`], and classify articles: each is split into
+//! statements, and each statement gets its stance toward every target it
+//! mentions (favor, against, none) and its sentiment, each a [`Decision`]
+//! with the probability of every label.
 //!
 //! ```
-//! use stance::text::tokenize::tokenize;
-//! let words: Vec<String> = tokenize("US officials met the U.N. envoy; let us see.")
-//!     .into_iter()
-//!     .map(|t| t.text.to_string())
-//!     .collect();
-//! assert_eq!(words, ["u.s.", "officials", "met", "the", "u.n.", "envoy", ";", "let", "us", "see", "."]);
+//! use stance::{ArticleClassifier, Model, Stance};
+//!
+//! let model = Model::builtin()?;
+//! let classifier = ArticleClassifier::new(&model, None, 0)?;
+//! let result = classifier.classify("a1", "The Kremlin denied the strike. Officials met in Geneva.");
+//! assert_eq!(result.statements.len(), 2);
+//! let russia = &result.statements[0].targets[0];
+//! assert_eq!(russia.target, "Russia");
+//! assert!(russia.mentioned);
+//! let stance = russia.stance.as_ref().unwrap();
+//! assert!(stance.probabilities.unwrap().get(Stance::Favor).is_some());
+//! // A target that is not mentioned is `none` by rule.
+//! assert_eq!(result.statements[1].targets[0].stance.as_ref().unwrap().label, Stance::None);
+//! # Ok::<(), stance::Error>(())
 //! ```
+//!
+//! [`train`] fits a model from labeled rows ([`read_dataset`]) with
+//! [`TrainSettings`], [`evaluate`] scores one, [`classify_stream`] runs
+//! the parallel, ordered batch loop into any [`Format`], and every failure
+//! is an [`Error`] naming the file and line. The library never prints.
+//!
+//! The pipeline inside, one folder per stage: `text/` (statements, tokens,
+//! stems, targets and mentions), `features/` (terms and tf-idf vectors, and
+//! the compiled scorer that computes the same scores from token ids),
+//! `model/` (the model file, its classifiers, linfa fits), `train/`
+//! (planning, cross-validation, the final fits), `classify/` (decisions per
+//! statement and summaries), `data/` and `output/` (what is read and
+//! written), `evaluate/` (scores and the challenge suite).
 
-pub mod batch;
-pub mod classify;
-pub mod data;
-pub mod error;
-pub mod evaluate;
-pub mod features;
-pub mod labels;
-pub mod metrics;
-pub mod model;
-pub mod output;
-pub mod text;
-pub mod train;
+mod batch;
+mod classify;
+mod data;
+mod error;
+mod evaluate;
+mod features;
+mod labels;
+mod metrics;
+mod model;
+mod output;
+mod text;
+mod train;
 
+pub use batch::{BATCH_ARTICLES, BATCH_BYTES, RunSummary, classify_stream};
+pub use classify::{
+    ArticleClassifier, ArticleResult, CorpusSummary, CorpusTargetSummary, DecisionView, Highlight, SentimentCounts,
+    StatementResult, TargetStance, TargetSummary,
+};
+pub use data::articles::{Article, ArticleReader, InputFormat};
+pub use data::labeled::{BadRows, Dataset, Example, read_dataset, read_dataset_with};
 pub use error::{Error, Result};
-pub use model::Model;
+pub use evaluate::check::{ChallengeItem, CheckReport, Failure, PhenomenonScore, below_floors, read_suite, run_check};
+pub use evaluate::{Evaluation, evaluate, record_held_out};
+pub use features::terms::TermSettings;
+pub use features::vectorize::{Selection, VectorSettings};
+pub use labels::{AnyLabel, ClassifierId, Label, Sentiment, Stance, Task};
+pub use metrics::{ClassMetrics, Confusion, Report};
+pub use model::decision::{Decision, Evidence, Probabilities};
+pub use model::info::{ClassifierInfo, ModelInfo};
+pub use model::logistic::{FitDiagnostics, LogisticParams};
+pub use model::settings::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
+pub use model::{BUILTIN_NAME, DataFileInfo, Model, SentimentScope, TrainingRecord};
+pub use output::{Format, ResultWriter};
+pub use text::mentions::{Mention, MentionFinder};
+pub use text::segment::{Statement, split_statements};
+pub use text::targets::{TargetSpec, read_targets_file, same_target};
+pub use train::{HoldOut, Progress, Split, hold_out, train};
+
+/// Internals for the benches and fuzz targets; not a stable interface.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::data::articles::parse_article_line;
+    pub use crate::data::labeled::{parse_csv, parse_jsonl};
+    pub use crate::features::compiled::ScorerScratch;
+    pub use crate::features::terms::TermExtractor;
+    pub use crate::model::TextClassifier;
+    pub use crate::model::classifier::compile;
+    pub use crate::text::stem::StemCache;
+    pub use crate::text::tokenize::{Token, TokenKind, tokenize};
+
+    /// Every classifier of `model`, with its id.
+    pub fn classifiers(model: &crate::Model) -> Vec<(crate::ClassifierId, &TextClassifier)> {
+        model.classifiers()
+    }
+}

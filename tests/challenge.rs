@@ -35,22 +35,20 @@ fn suite_items_are_single_statements_about_a_mentioned_target() {
     // A favor/against item whose target is never named would test the
     // mention finder, not the stance classifier.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let targets = stance::text::targets::read_targets_file(&root.join("training_data/targets.json")).unwrap();
-    let items = stance::evaluate::check::read_suite(&root.join("tests/challenge.jsonl")).unwrap();
+    let targets = stance::read_targets_file(&root.join("training_data/targets.json")).unwrap();
+    let items = stance::read_suite(&root.join("tests/challenge.jsonl")).unwrap();
     for item in &items {
         assert_eq!(
-            stance::text::segment::split_statements(&item.text).len(),
+            stance::split_statements(&item.text).len(),
             1,
             "{}: {}",
             item.id,
             item.text
         );
         let spec = targets.iter().find(|t| t.name == item.target).expect("known target");
-        let mentioned = !stance::text::mentions::MentionFinder::new(spec)
-            .find(&item.text)
-            .is_empty();
+        let mentioned = !stance::MentionFinder::new(spec).find(&item.text).is_empty();
         assert!(
-            mentioned || item.stance == stance::labels::Stance::None,
+            mentioned || item.stance == stance::Stance::None,
             "{} is {} but never names {}",
             item.id,
             item.stance,

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use stance::data::labeled::{Example, read_dataset};
-use stance::labels::Label;
-use stance::text::mentions::MentionFinder;
-use stance::text::segment::split_statements;
-use stance::text::targets::{TargetSpec, read_targets_file};
+use stance::Label;
+use stance::MentionFinder;
+use stance::split_statements;
+use stance::{Example, read_dataset};
+use stance::{TargetSpec, read_targets_file};
 
 const RUSSIA: &str = "Russia";
 const US: &str = "United States";

@@ -43,16 +43,12 @@ fn classify_scores_equal_the_training_features_on_the_corpus() {
     // classify scores statements from token ids (src/scorer.rs); training
     // builds the terms as strings. For every corpus statement, each
     // classifier must give the same probabilities both ways.
-    use stance::classify::ArticleClassifier;
+    use stance::ArticleClassifier;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let model = stance::Model::load(&root.join("models/default.json")).unwrap();
-    let data = stance::data::labeled::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
+    let data = stance::read_dataset(&root.join("training_data/corpus.jsonl")).unwrap();
     let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
-    fn close<L: stance::labels::Label>(
-        fast: &stance::model::decision::Decision<L>,
-        slow: &stance::model::decision::Decision<L>,
-        what: &str,
-    ) {
+    fn close<L: stance::Label>(fast: &stance::Decision<L>, slow: &stance::Decision<L>, what: &str) {
         let fast = fast.probabilities.as_ref().unwrap();
         for (label, p) in slow.probabilities.as_ref().unwrap().iter() {
             let q = fast.get(label).unwrap();

@@ -5,15 +5,15 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-fn classifier() -> &'static stance::classify::ArticleClassifier<'static> {
+fn classifier() -> &'static stance::ArticleClassifier<'static> {
     static MODEL: OnceLock<stance::Model> = OnceLock::new();
-    static CLASSIFIER: OnceLock<stance::classify::ArticleClassifier<'static>> = OnceLock::new();
+    static CLASSIFIER: OnceLock<stance::ArticleClassifier<'static>> = OnceLock::new();
     CLASSIFIER.get_or_init(|| {
         let model = MODEL.get_or_init(|| {
             let bytes = include_bytes!("../../models/default.json");
             stance::Model::from_json(std::path::Path::new("models/default.json"), bytes).expect("shipped model")
         });
-        stance::classify::ArticleClassifier::new(model, None, 1).expect("classifier")
+        stance::ArticleClassifier::new(model, None, 1).expect("classifier")
     })
 }
 
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     // its caches; a fresh one per input would spend most of the time
     // re-stemming and re-sizing its buffers.
     thread_local! {
-        static EXTRACTOR: std::cell::RefCell<stance::features::terms::TermExtractor> = Default::default();
+        static EXTRACTOR: std::cell::RefCell<stance::internals::TermExtractor> = Default::default();
     }
     let result = EXTRACTOR.with_borrow_mut(|extractor| classifier.classify(extractor, "fuzz", &text));
     for st in &result.statements {

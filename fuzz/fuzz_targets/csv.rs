@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = stance::data::labeled::parse_csv(std::path::Path::new("fuzz.csv"), data);
+    let _ = stance::internals::parse_csv(std::path::Path::new("fuzz.csv"), data);
 });

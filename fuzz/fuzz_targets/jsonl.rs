@@ -6,8 +6,8 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz.jsonl");
-    let _ = stance::data::labeled::parse_jsonl(path, data);
+    let _ = stance::internals::parse_jsonl(path, data);
     for (i, line) in String::from_utf8_lossy(data).lines().enumerate() {
-        let _ = stance::data::articles::parse_article_line(path, i as u64 + 1, line);
+        let _ = stance::internals::parse_article_line(path, i as u64 + 1, line);
     }
 });

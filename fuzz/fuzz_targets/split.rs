@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut last = 0;
-    for st in stance::text::segment::split_statements(&text) {
+    for st in stance::split_statements(&text) {
         assert!(st.start >= last && st.start < st.end && st.end <= text.len(), "{st:?} after {last}");
         assert!(text.is_char_boundary(st.start) && text.is_char_boundary(st.end));
         if let Some((a, b)) = st.prefix {

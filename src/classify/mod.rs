@@ -12,8 +12,8 @@
 //! target so that long articles do not dominate a corpus: the corpus line
 //! averages per-article scores.
 
-pub mod result;
-pub mod summary;
+pub(crate) mod result;
+pub(crate) mod summary;
 
 use std::cell::RefCell;
 

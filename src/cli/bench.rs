@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use stance::batch::classify_stream;
-use stance::classify::ArticleClassifier;
-use stance::data::articles::{Article, ArticleReader, InputFormat};
-use stance::output::{Format, ResultWriter};
+use stance::ArticleClassifier;
+use stance::classify_stream;
+use stance::{Article, ArticleReader, InputFormat};
+use stance::{Format, ResultWriter};
 
 use super::{ReportFormat, load_model, worker_pool};
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use stance::classify::ArticleClassifier;
-use stance::evaluate::check::{CheckReport, below_floors, read_suite, run_check};
+use stance::ArticleClassifier;
+use stance::{CheckReport, below_floors, read_suite, run_check};
 
 use super::{ReportFormat, load_model};
 

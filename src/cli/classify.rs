@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use clap::ValueEnum;
 
-use stance::batch::classify_stream;
-use stance::classify::ArticleClassifier;
-use stance::data::articles::{ArticleReader, InputFormat};
-use stance::model::Model;
-use stance::output::{Format, ResultWriter};
-use stance::text::targets::read_targets_file;
+use stance::ArticleClassifier;
+use stance::classify_stream;
+use stance::read_targets_file;
+use stance::{ArticleReader, InputFormat};
+use stance::{Format, ResultWriter};
+use stance::{Model, SentimentScope};
 
 use super::{load_model, worker_pool};
 
@@ -109,14 +109,14 @@ fn describe_run(model: &Model, model_name: &str, names: &[String]) -> String {
     };
     format!(
         "model {model_name}: stance {}; sentiment {}",
-        if model.stance.is_some() {
+        if model.has_stance() {
             format!("toward {targets}")
         } else {
             "no".to_string()
         },
-        match &model.sentiment {
-            Some(c) if c.mask_target => format!("per statement and toward {targets}"),
-            Some(_) => "yes".to_string(),
+        match model.sentiment_scope() {
+            Some(SentimentScope::StatementAndTargets) => format!("per statement and toward {targets}"),
+            Some(SentimentScope::Statement) => "yes".to_string(),
             None => "no".to_string(),
         }
     )

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use stance::data::labeled::Example;
-use stance::evaluate::{Evaluation, evaluate};
-use stance::labels::Task;
-use stance::metrics::Report;
-use stance::text::targets::same_target;
+use stance::Example;
+use stance::Report;
+use stance::Task;
+use stance::same_target;
+use stance::{Evaluation, evaluate};
 
 use super::{ReportFormat, load_model, read_labeled};
 

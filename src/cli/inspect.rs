@@ -2,13 +2,11 @@
 //! held-out figures, each classifier's fit) and its strongest terms.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 
-use stance::model::{Model, TextClassifier, TrainingRecord};
-
-use super::describe_tasks;
+use stance::{Model, ModelInfo};
 
 #[derive(clap::Args)]
 pub struct InspectArgs {
@@ -21,42 +19,45 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs) -> Result<()> {
     let model = Model::load(&args.model)?;
+    let info = model.info(args.top);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    write_summary(&mut out, &args.model, &model)?;
-    for (name, c) in model.classifiers() {
-        let d = c.classifier.diagnostics();
+    writeln!(out, "model {}", args.model.display())?;
+    write_summary(&mut out, &info)?;
+    for c in &info.classifiers {
+        let d = &c.fit;
         writeln!(
             out,
-            "\n{name}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
-            c.classifier.classes().join("/"),
-            c.vectorizer.len(),
-            TrainingRecord::for_classifier(&model.training.alpha, &name)
-                .copied()
-                .unwrap_or(f32::NAN),
+            "\n{}: classes {}, {} features, alpha {}, {} (gradient norm {:.2e} from {:.2e}, {} solver runs)",
+            c.id,
+            c.classes.join("/"),
+            c.features,
+            c.alpha.unwrap_or(f32::NAN),
             if d.converged { "converged" } else { "NOT converged" },
             d.gradient_norm,
             d.initial_gradient_norm,
             d.solver_runs
         )?;
-        write_top_terms(&mut out, c, args.top)?;
+        for (class, terms) in &c.top_terms {
+            let terms: Vec<String> = terms.iter().map(|(t, w)| format!("{t:?} {w:+.2}")).collect();
+            writeln!(out, "  {class:<9} {}", terms.join(", "))?;
+        }
     }
     Ok(())
 }
 
 /// The model's format, tasks, targets, settings, data and held-out figures.
-fn write_summary(out: &mut impl Write, path: &Path, model: &Model) -> Result<()> {
-    writeln!(out, "model {}", path.display())?;
+fn write_summary(out: &mut impl Write, info: &ModelInfo) -> Result<()> {
     writeln!(
         out,
         "  format {} v{}, written by stance {}",
-        model.format, model.format_version, model.crate_version
+        info.format, info.format_version, info.crate_version
     )?;
-    writeln!(out, "  tasks: {}", describe_tasks(model))?;
-    for t in &model.targets {
+    writeln!(out, "  tasks: {}", info.tasks)?;
+    for t in &info.targets {
         writeln!(out, "  target {}: aliases {}", t.name, t.aliases.join(", "))?;
     }
-    let s = &model.settings;
+    let s = &info.settings;
     writeln!(
         out,
         "  settings: mode {}, word n-grams 1-{}, char n-grams {}, negation {}, min_df {}, max features {}, selection {}, sublinear tf {}, max iterations {}, seed {}",
@@ -73,36 +74,20 @@ fn write_summary(out: &mut impl Write, path: &Path, model: &Model) -> Result<()>
         s.logistic.max_iterations,
         s.seed
     )?;
-    for d in &model.training.data {
+    let record = &info.training;
+    for d in &record.data {
         writeln!(out, "  trained on {} ({} rows, sha256 {})", d.path, d.rows, d.sha256)?;
     }
-    for (task, r) in &model.training.held_out {
+    for (task, r) in &record.held_out {
         write!(
             out,
             "  held out ({} rows) {task}: accuracy {:.4}, macro-F1 {:.4}",
-            model.training.held_out_rows, r.accuracy, r.macro_f1
+            record.held_out_rows, r.accuracy, r.macro_f1
         )?;
         if let Some(f) = r.f_avg {
             write!(out, ", F_avg {f:.4}")?;
         }
         writeln!(out)?;
-    }
-    Ok(())
-}
-
-/// The `top` terms with the largest weight for each class.
-fn write_top_terms(out: &mut impl Write, c: &TextClassifier, top: usize) -> Result<()> {
-    for (ci, class) in c.classifier.classes().iter().enumerate() {
-        let mut ranked: Vec<(u32, f32)> = (0..c.vectorizer.len() as u32)
-            .map(|f| (f, c.classifier.weight(f as usize, ci)))
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let terms: Vec<String> = ranked
-            .iter()
-            .take(top)
-            .map(|(f, w)| format!("{:?} {w:+.2}", c.vectorizer.term(*f)))
-            .collect();
-        writeln!(out, "  {class:<9} {}", terms.join(", "))?;
     }
     Ok(())
 }

@@ -19,8 +19,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use stance::data::labeled::{BadRows, Dataset, read_dataset_with};
-use stance::model::{BUILTIN_NAME, Model};
+use stance::{BUILTIN_NAME, Model};
+use stance::{BadRows, Dataset, read_dataset_with};
 
 #[derive(Parser)]
 #[command(
@@ -102,19 +102,4 @@ fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("starting worker threads")
-}
-
-/// What a model decides: `stance (Russia, United States) + sentiment`.
-fn describe_tasks(model: &Model) -> String {
-    let mut parts = Vec::new();
-    if model.stance.is_some() {
-        let names: Vec<&str> = model.targets.iter().map(|t| t.name.as_str()).collect();
-        parts.push(format!("stance ({})", names.join(", ")));
-    }
-    match &model.sentiment {
-        Some(c) if c.mask_target => parts.push("sentiment (also toward each target)".to_string()),
-        Some(_) => parts.push("sentiment".to_string()),
-        None => {}
-    }
-    parts.join(" + ")
 }

@@ -7,18 +7,18 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
-use stance::data::labeled::Example;
-use stance::evaluate::{Evaluation, record_held_out};
-use stance::features::terms::TermSettings;
-use stance::features::vectorize::{Selection, VectorSettings};
-use stance::model::logistic::LogisticParams;
-use stance::model::settings::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
-use stance::model::{DataFileInfo, Model, TrainingRecord};
-use stance::text::targets::{TargetSpec, read_targets_file};
-use stance::train::{HoldOut, Progress, Split, hold_out, train};
+use stance::Example;
+use stance::LogisticParams;
+use stance::TermSettings;
+use stance::{DataFileInfo, Model};
+use stance::{Evaluation, record_held_out};
+use stance::{HoldOut, Progress, Split, hold_out, train};
+use stance::{Selection, VectorSettings};
+use stance::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
+use stance::{TargetSpec, read_targets_file};
 
 use super::evaluate::write_evaluation;
-use super::{ReportFormat, describe_tasks, read_labeled};
+use super::{ReportFormat, read_labeled};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -136,9 +136,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
             write_held_out(&mut out, &split, evaluation.as_ref())?;
         }
     }
-    for (name, c) in model.classifiers() {
-        if !c.classifier.diagnostics().converged {
-            eprintln!("stance: warning: {name} did not converge; its predictions may be poor (see the report)");
+    for c in model.info(0).classifiers {
+        if !c.fit.converged {
+            eprintln!(
+                "stance: warning: {} did not converge; its predictions may be poor (see the report)",
+                c.id
+            );
         }
     }
     Ok(())
@@ -268,9 +271,10 @@ fn write_json_report(
     evaluation: &Option<Evaluation>,
 ) -> Result<()> {
     let converged: std::collections::BTreeMap<_, _> = model
-        .classifiers()
+        .info(0)
+        .classifiers
         .iter()
-        .map(|(n, c)| (n.to_string(), c.classifier.diagnostics().converged))
+        .map(|c| (c.id.to_string(), c.fit.converged))
         .collect();
     let report = serde_json::json!({
         "model": args.out.display().to_string(),
@@ -291,7 +295,7 @@ fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, sec
     writeln!(
         out,
         "trained {} in {seconds:.1}s -> {}",
-        describe_tasks(model),
+        model.describe_tasks(),
         args.out.display()
     )?;
     for (task, n) in &record.fit_rows {
@@ -335,16 +339,14 @@ fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, sec
 
 /// Each classifier's size, penalty and convergence, and what `--cv` chose.
 fn write_classifiers(out: &mut impl Write, model: &Model) -> Result<()> {
-    let record = &model.training;
-    for (name, c) in model.classifiers() {
-        let d = c.classifier.diagnostics();
+    for c in model.info(0).classifiers {
+        let d = &c.fit;
         writeln!(
             out,
-            "  {name}: {} features, alpha {}, {}",
-            c.vectorizer.len(),
-            TrainingRecord::for_classifier(&record.alpha, &name)
-                .copied()
-                .unwrap_or(f32::NAN),
+            "  {}: {} features, alpha {}, {}",
+            c.id,
+            c.features,
+            c.alpha.unwrap_or(f32::NAN),
             if d.converged {
                 format!("converged (gradient norm {:.2e})", d.gradient_norm)
             } else {
@@ -354,11 +356,11 @@ fn write_classifiers(out: &mut impl Write, model: &Model) -> Result<()> {
                 )
             }
         )?;
-        if let Some(scores) = TrainingRecord::for_classifier(&record.cross_validation, &name) {
+        if let Some(scores) = &c.cv_scores {
             let cells: Vec<String> = scores.iter().map(|(a, s)| format!("alpha {a}: {s:.4}")).collect();
             writeln!(out, "    cv: {}", cells.join(", "))?;
         }
-        if let Some(shift) = TrainingRecord::for_classifier(&record.neutral_shift, &name) {
+        if let Some(shift) = c.neutral_shift {
             writeln!(out, "    cv chose a prior shift of {shift:+} on the neutral class")?;
         }
     }

@@ -173,10 +173,10 @@ impl Iterator for ArticleReader {
     type Item = Result<Article>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.current.is_some() {
-            if let Some(item) = self.next_jsonl() {
-                return Some(item);
-            }
+        if self.current.is_some()
+            && let Some(item) = self.next_jsonl()
+        {
+            return Some(item);
         }
         self.next_source()
     }
@@ -228,7 +228,7 @@ mod tests {
             .collect();
         assert_eq!(texts, ["First.", "Second."]);
 
-        let items: Vec<_> = ArticleReader::new(&[jsonl.clone()], InputFormat::Jsonl, false).collect();
+        let items: Vec<_> = ArticleReader::new(std::slice::from_ref(&jsonl), InputFormat::Jsonl, false).collect();
         assert_eq!(items.len(), 4);
         let first = items[0].as_ref().unwrap();
         assert_eq!((first.id.as_str(), first.text.as_str()), ("x", "One."));

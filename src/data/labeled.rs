@@ -105,7 +105,7 @@ pub fn read_dataset_with(path: &Path, bad_rows: BadRows) -> Result<Dataset> {
 }
 
 /// Lowercase hex SHA-256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -331,7 +331,7 @@ impl RawRow {
 }
 
 /// Parses a label of `L`'s task (case-insensitive); `None` stays `None`.
-pub fn parse_label<L: Label>(value: Option<&str>) -> Result<Option<L>, String> {
+pub(crate) fn parse_label<L: Label>(value: Option<&str>) -> Result<Option<L>, String> {
     let Some(value) = value else { return Ok(None) };
     match L::parse(value) {
         Some(label) => Ok(Some(label)),

@@ -5,5 +5,5 @@
 //! [`articles`] streams the articles to classify (text files, directories,
 //! standard input, or JSON Lines), one at a time.
 
-pub mod articles;
-pub mod labeled;
+pub(crate) mod articles;
+pub(crate) mod labeled;

@@ -6,7 +6,7 @@
 //! the model does not know is an error, since dropping it would inflate the
 //! score.
 
-pub mod check;
+pub(crate) mod check;
 
 use std::collections::BTreeMap;
 

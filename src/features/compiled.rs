@@ -43,7 +43,7 @@ use crate::text::tokenize::{Token, TokenKind};
 const NONE: u32 = u32::MAX;
 /// Longest word n-gram the scorer composes from word ids (4 ids of 32 bits
 /// fill a `u128` key).
-pub const MAX_WORD_NGRAM: usize = 4;
+pub(crate) const MAX_WORD_NGRAM: usize = 4;
 /// Distinct tokens remembered per thread before the cache is emptied.
 const MAX_CACHED_TOKENS: usize = 200_000;
 

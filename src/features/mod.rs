@@ -7,8 +7,8 @@
 //! backend of the same function for classification: it computes the same
 //! scores from token ids in one pass, with no string per term.
 
-pub mod compiled;
-pub mod encoding;
-pub mod mask;
-pub mod terms;
-pub mod vectorize;
+pub(crate) mod compiled;
+pub(crate) mod encoding;
+pub(crate) mod mask;
+pub(crate) mod terms;
+pub(crate) mod vectorize;

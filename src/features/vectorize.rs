@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::features::encoding::term_frequency;
 
 /// A sparse row: (feature index, value) pairs sorted by index.
-pub type SparseVec = Vec<(u32, f32)>;
+pub(crate) type SparseVec = Vec<(u32, f32)>;
 
 /// How features are selected when there are more than the cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

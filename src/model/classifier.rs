@@ -23,7 +23,7 @@ use crate::text::targets::TargetSpec;
 /// The mask for stance toward `target`: its mentions when `mask_target`,
 /// and the other `targets`' mentions too when `mask_others`. Training and
 /// prediction both build masks here.
-pub fn mention_mask(
+pub(crate) fn mention_mask(
     mask_target: bool,
     mask_others: bool,
     target: &TargetSpec,

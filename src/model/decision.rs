@@ -82,14 +82,14 @@ pub struct Evidence {
 
 /// A classifier's classes as its task's labels, in class order.
 #[derive(Debug, Clone)]
-pub struct ClassLabels<L: Label> {
+pub(crate) struct ClassLabels<L: Label> {
     labels: Vec<L>,
 }
 
 impl<L: Label> ClassLabels<L> {
     /// Checks that `classes` (as a classifier stores them) are distinct
     /// labels of `L`'s task.
-    pub fn new(classes: &[String]) -> Result<Self> {
+    pub(crate) fn new(classes: &[String]) -> Result<Self> {
         let mut labels: Vec<L> = Vec::with_capacity(classes.len());
         for c in classes {
             let label = L::parse(c).filter(|l| l.name() == c).ok_or_else(|| {
@@ -109,13 +109,8 @@ impl<L: Label> ClassLabels<L> {
         Ok(ClassLabels { labels })
     }
 
-    /// The label of class `c`.
-    pub fn label(&self, c: usize) -> L {
-        self.labels[c]
-    }
-
     /// The decision for class probabilities `probs` (in class order).
-    pub fn decide(&self, probs: &[f32], evidence: Vec<Evidence>) -> Decision<L> {
+    pub(crate) fn decide(&self, probs: &[f32], evidence: Vec<Evidence>) -> Decision<L> {
         let best = argmax(probs);
         let mut values = [None; 3];
         for (&label, &p) in self.labels.iter().zip(probs) {

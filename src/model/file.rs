@@ -18,9 +18,9 @@ use crate::model::Model;
 use crate::model::decision::ClassLabels;
 
 /// The `format` field of every model file.
-pub const FORMAT_NAME: &str = "stance-model";
+pub(crate) const FORMAT_NAME: &str = "stance-model";
 /// The model-file format version this build reads and writes.
-pub const FORMAT_VERSION: u64 = 1;
+pub(crate) const FORMAT_VERSION: u64 = 1;
 
 /// How the built-in model is named in messages and reports.
 pub const BUILTIN_NAME: &str = "models/default.json (built in)";

@@ -39,7 +39,7 @@ const RELATIVE_RIDGE: f64 = 1e-8;
 /// their augmented kernel. It depends on the rows and their groups only, so
 /// cross-validation computes it once per fold and fits every candidate
 /// alpha on it.
-pub struct JointBasis {
+pub(crate) struct JointBasis {
     rows: Vec<SparseVec>,
     groups: Vec<usize>,
     n_groups: usize,
@@ -51,7 +51,7 @@ pub struct JointBasis {
 impl JointBasis {
     /// Factors the augmented kernel of `rows`; `groups[i] < n_groups` is row
     /// `i`'s group.
-    pub fn new(rows: Vec<SparseVec>, groups: Vec<usize>, n_groups: usize, n_features: usize) -> Result<Self> {
+    pub(crate) fn new(rows: Vec<SparseVec>, groups: Vec<usize>, n_groups: usize, n_features: usize) -> Result<Self> {
         if groups.len() != rows.len() || groups.iter().any(|&g| g >= n_groups) {
             return Err(Error::Training("joint fit: rows and groups disagree".into()));
         }
@@ -73,7 +73,7 @@ impl JointBasis {
     /// weighted equally (rows of a group's smaller classes are repeated).
     /// Returns the classifiers in group order; a group without rows gets the
     /// shared part alone.
-    pub fn fit(
+    pub(crate) fn fit(
         &self,
         labels: &[usize],
         classes: Vec<String>,
@@ -340,12 +340,12 @@ mod tests {
             .collect();
         let primal = LinearClassifier::fit(&augmented, &labels, classes(), width, &tight()).unwrap();
         for (row, aug) in rows.iter().zip(&augmented) {
-            for g in 0..n_groups {
+            for (g, fitted) in joint.iter().enumerate() {
                 let mut moved = aug[..row.len()].to_vec();
                 moved.extend(row.iter().map(|&(f, v)| ((n_features * (1 + g)) as u32 + f, v)));
                 moved.push(((n_features * (1 + n_groups) + g) as u32, 1.0));
                 let expected = primal.probabilities(&moved);
-                let got = joint[g].probabilities(row);
+                let got = fitted.probabilities(row);
                 for (e, o) in expected.iter().zip(&got) {
                     assert!((e - o).abs() < 2e-3, "group {g}: {expected:?} vs {got:?}");
                 }

@@ -221,8 +221,13 @@ impl LinearClassifier {
                 return Err(Error::Training("the solver returned non-finite weights".into()));
             }
             let norm = candidate.gradient_norm(rows, labels, params.alpha);
-            // Keep the better of the previous and the new weights.
-            if !(norm >= model.diagnostics.gradient_norm) {
+            // Keep the better of the previous and the new weights (the
+            // first run's always: the previous norm starts as NaN).
+            let no_better = matches!(
+                norm.partial_cmp(&model.diagnostics.gradient_norm),
+                Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+            );
+            if !no_better {
                 model.weights = candidate.weights;
                 model.intercepts = candidate.intercepts;
                 model.diagnostics.gradient_norm = norm;
@@ -349,7 +354,7 @@ impl LinearClassifier {
 
 /// The index of the largest value; the first of equal maxima wins, so ties
 /// break by class order.
-pub fn argmax(values: &[f32]) -> usize {
+pub(crate) fn argmax(values: &[f32]) -> usize {
     let mut best = 0;
     for (i, v) in values.iter().enumerate() {
         if *v > values[best] {
@@ -360,7 +365,7 @@ pub fn argmax(values: &[f32]) -> usize {
 }
 
 /// Softmax in place, stable against large scores.
-pub fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
+pub(crate) fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0;
     for s in scores.iter_mut() {
@@ -424,7 +429,7 @@ mod tests {
         let mut labels = Vec::new();
         for i in 0..60u32 {
             let class = (i % 3) as usize;
-            let noise = (i * 7 % 6) as u32;
+            let noise = i * 7 % 6;
             let row = vec![(class as u32 * 2, 0.8), (noise.min(5), 0.6)];
             let mut row: SparseVec = row;
             row.sort_by_key(|&(f, _)| f);

@@ -9,13 +9,14 @@
 //! writes it as one versioned JSON file; [`decision`] is what every
 //! prediction returns; [`logistic`] and [`joint`] fit the weights.
 
-pub mod classifier;
-pub mod decision;
-pub mod file;
-pub mod joint;
-pub mod logistic;
-pub mod record;
-pub mod settings;
+pub(crate) mod classifier;
+pub(crate) mod decision;
+pub(crate) mod file;
+pub(crate) mod info;
+pub(crate) mod joint;
+pub(crate) mod logistic;
+pub(crate) mod record;
+pub(crate) mod settings;
 
 use std::collections::BTreeMap;
 
@@ -28,20 +29,32 @@ use crate::model::decision::Decision;
 use crate::model::settings::TrainSettings;
 use crate::text::targets::{TargetSpec, same_target, spec_or_named};
 
-pub use classifier::{TextClassifier, mention_mask};
-pub use file::{BUILTIN_NAME, FORMAT_NAME, FORMAT_VERSION};
+pub use classifier::TextClassifier;
+pub(crate) use classifier::mention_mask;
+pub use file::BUILTIN_NAME;
+pub(crate) use file::{FORMAT_NAME, FORMAT_VERSION};
 pub use record::{DataFileInfo, TrainingRecord};
 
 /// How stance is modelled.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
-pub enum StanceClassifiers {
+pub(crate) enum StanceClassifiers {
     /// A classifier per target, keyed by target name.
     PerTarget {
         classifiers: BTreeMap<String, TextClassifier>,
     },
     /// One classifier for every target, on text with mentions masked.
-    Shared { classifier: TextClassifier },
+    Shared { classifier: Box<TextClassifier> },
+}
+
+/// What a model's sentiment classifier decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentimentScope {
+    /// The sentiment of each statement.
+    Statement,
+    /// Also the sentiment toward each mentioned target (a model trained
+    /// with `--sentiment-toward-target`, its target masked).
+    StatementAndTargets,
 }
 
 /// A trained stance + sentiment model.
@@ -53,8 +66,8 @@ pub struct Model {
     pub crate_version: String,
     pub settings: TrainSettings,
     pub targets: Vec<TargetSpec>,
-    pub stance: Option<StanceClassifiers>,
-    pub sentiment: Option<TextClassifier>,
+    pub(crate) stance: Option<StanceClassifiers>,
+    pub(crate) sentiment: Option<TextClassifier>,
     pub training: TrainingRecord,
 }
 
@@ -62,6 +75,19 @@ impl Model {
     /// The target spec whose name matches (case-insensitively).
     pub fn target(&self, name: &str) -> Option<&TargetSpec> {
         self.targets.iter().find(|t| same_target(&t.name, name))
+    }
+
+    /// Whether the model decides stance.
+    pub fn has_stance(&self) -> bool {
+        self.stance.is_some()
+    }
+
+    /// What the model's sentiment is about, if it has sentiment.
+    pub fn sentiment_scope(&self) -> Option<SentimentScope> {
+        self.sentiment.as_ref().map(|c| match c.mask_target {
+            true => SentimentScope::StatementAndTargets,
+            false => SentimentScope::Statement,
+        })
     }
 
     /// Which tasks the model can predict.

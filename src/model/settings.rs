@@ -152,12 +152,12 @@ impl TrainSettings {
         if self.terms.word_ngrams == 0 || self.terms.word_ngrams > 5 {
             return Err(Error::Settings("word n-grams must be between 1 and 5".into()));
         }
-        if let Some((lo, hi)) = self.terms.char_ngrams {
-            if lo == 0 || lo > hi || hi > 8 {
-                return Err(Error::Settings(format!(
-                    "character n-gram range {lo}-{hi} is invalid (need 1 <= min <= max <= 8)"
-                )));
-            }
+        if let Some((lo, hi)) = self.terms.char_ngrams
+            && (lo == 0 || lo > hi || hi > 8)
+        {
+            return Err(Error::Settings(format!(
+                "character n-gram range {lo}-{hi} is invalid (need 1 <= min <= max <= 8)"
+            )));
         }
         if self.vectors.max_features == 0 {
             return Err(Error::Settings("max features must be at least 1".into()));

@@ -142,9 +142,9 @@ impl<W: Write> ResultWriter<W> {
     pub fn finish(&mut self, corpus: &CorpusSummary) -> std::io::Result<()> {
         match self.renderer.format {
             Format::Json => {
-                write!(
+                writeln!(
                     self.out,
-                    "],\"errors\":{},\"corpus\":{}}}\n",
+                    "],\"errors\":{},\"corpus\":{}}}",
                     Value::Array(std::mem::take(&mut self.errors)),
                     json!(corpus)
                 )?;
@@ -291,7 +291,7 @@ impl Renderer {
             Format::Csv => self.csv_rows(result, out)?,
             Format::Table => self.table(result, out)?,
             Format::Html => {
-                let html = html_article(article, result, &self.targets);
+                let html = html_article(article, result);
                 out.write_all(html.as_bytes())?;
             }
         }
@@ -545,7 +545,7 @@ fn html_head(model: &str, targets: &[String]) -> String {
     )
 }
 
-fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -> String {
+fn html_article(article: &Article, result: &ArticleResult) -> String {
     let mut out = format!(
         "<article data-statements=\"{}\"><h2>{}</h2>\n<div class=\"bars\">",
         result.statements.len(),
@@ -623,7 +623,6 @@ fn html_article(article: &Article, result: &ArticleResult, targets: &[String]) -
     }
     out.push_str(&escape(&text[pos.min(text.len())..]));
     out.push_str("</div></article>\n");
-    let _ = targets;
     out
 }
 

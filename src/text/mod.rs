@@ -7,8 +7,8 @@
 //! names and where. Everything after (features, training, classification)
 //! reads text only through them.
 
-pub mod mentions;
-pub mod segment;
-pub mod stem;
-pub mod targets;
-pub mod tokenize;
+pub(crate) mod mentions;
+pub(crate) mod segment;
+pub(crate) mod stem;
+pub(crate) mod targets;
+pub(crate) mod tokenize;

@@ -79,9 +79,9 @@ pub(crate) struct PhraseSet<T> {
 
 impl<T: Copy> PhraseSet<T> {
     /// The set of `phrases`; on equal length, earlier ones win.
-    pub fn new(mut phrases: Vec<(Vec<String>, T)>) -> PhraseSet<T> {
+    pub(crate) fn new(mut phrases: Vec<(Vec<String>, T)>) -> PhraseSet<T> {
         phrases.retain(|(p, _)| !p.is_empty());
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let mut by_first: rustc_hash::FxHashMap<String, Vec<usize>> = rustc_hash::FxHashMap::default();
         for (i, (p, _)) in phrases.iter().enumerate() {
             by_first.entry(p[0].clone()).or_default().push(i);
@@ -90,7 +90,7 @@ impl<T: Copy> PhraseSet<T> {
     }
 
     /// The longest phrase that `tokens` start with: its length in tokens and tag.
-    pub fn match_at(&self, tokens: &[crate::text::tokenize::Token]) -> Option<(usize, T)> {
+    pub(crate) fn match_at(&self, tokens: &[crate::text::tokenize::Token]) -> Option<(usize, T)> {
         let first = tokens.first()?;
         let word = first.text.strip_suffix("'s").unwrap_or(&first.text);
         // A one-word phrase may match a bare possessive ("Russias").
@@ -119,7 +119,7 @@ impl<T: Copy> PhraseSet<T> {
 /// True when `tokens` start with `phrase` (normalised token texts); a
 /// possessive `'s` (or a bare `s` after a word of four or more letters) on
 /// the last token is ignored, so `Russia's` and `Russias` match `Russia`.
-pub fn phrase_matches(phrase: &[String], tokens: &[crate::text::tokenize::Token]) -> bool {
+pub(crate) fn phrase_matches(phrase: &[String], tokens: &[crate::text::tokenize::Token]) -> bool {
     phrase.len() <= tokens.len()
         && phrase.iter().zip(tokens).enumerate().all(|(i, (p, t))| {
             let word = t.text.strip_suffix("'s").unwrap_or(&t.text);
@@ -134,7 +134,7 @@ pub fn phrase_matches(phrase: &[String], tokens: &[crate::text::tokenize::Token]
 
 /// The spec among `specs` for the target `name`, or, when none names it, a
 /// spec whose only alias is the name itself.
-pub fn spec_or_named(specs: &[TargetSpec], name: &str) -> TargetSpec {
+pub(crate) fn spec_or_named(specs: &[TargetSpec], name: &str) -> TargetSpec {
     specs
         .iter()
         .find(|t| same_target(&t.name, name))

@@ -39,7 +39,7 @@ enum Design {
 
 impl Vectorized {
     /// Vectorizes `docs` (with their class `labels` and `groups`) of `job`.
-    pub fn new(
+    pub(crate) fn new(
         docs: &[Vec<String>],
         labels: &[usize],
         groups: &[usize],
@@ -79,7 +79,7 @@ impl Vectorized {
     }
 
     /// The classifiers (one, or one per group) fitted with `params`.
-    pub fn fit(&self, params: &LogisticParams) -> Result<Vec<LinearClassifier>> {
+    pub(crate) fn fit(&self, params: &LogisticParams) -> Result<Vec<LinearClassifier>> {
         match &self.design {
             Design::Rows { rows, labels } => Ok(vec![LinearClassifier::fit(
                 rows,

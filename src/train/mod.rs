@@ -31,7 +31,7 @@ use crate::text::targets::{TargetSpec, same_target, spec_or_named};
 pub use progress::Progress;
 use progress::ProgressCounter;
 use select::Selected;
-pub use split::{HoldOut, Split, hold_out, stratified_holdout};
+pub use split::{HoldOut, Split, hold_out};
 
 /// Fits a model on `examples`. `targets` gives aliases for targets the data
 /// names (others get their name as only alias); `files` is recorded as
@@ -123,9 +123,9 @@ pub fn train(
         match (job.mode, &job.id) {
             (None, _) => sentiment = classifiers.next(),
             (Some(StanceMode::Shared), _) => {
-                stance = classifiers
-                    .next()
-                    .map(|classifier| StanceClassifiers::Shared { classifier })
+                stance = classifiers.next().map(|classifier| StanceClassifiers::Shared {
+                    classifier: Box::new(classifier),
+                })
             }
             (Some(StanceMode::Joint), _) => per_target.extend(job.groups.iter().cloned().zip(classifiers)),
             (Some(_), ClassifierId::Stance(Some(target))) => {

@@ -46,12 +46,12 @@ pub(crate) struct FitJob {
 
 impl FitJob {
     /// How many classifiers the job fits.
-    pub fn n_groups(&self) -> usize {
+    pub(crate) fn n_groups(&self) -> usize {
         self.groups.len().max(1)
     }
 
     /// The index of the neutral class (`none` / `neutral`), if present.
-    pub fn neutral_class(&self) -> Option<usize> {
+    pub(crate) fn neutral_class(&self) -> Option<usize> {
         self.classes.iter().position(|c| c.is_neutral())
     }
 }
@@ -96,6 +96,10 @@ pub(crate) fn plan(
     Ok((prepared, repeats))
 }
 
+/// A target, its rows with their stance, and how many rows the mention
+/// gate left out.
+type TargetRows<'a> = (&'a TargetSpec, Vec<(&'a Example, Stance)>, usize);
+
 /// The stance fits of one mode: a job per target (per-target), or one job
 /// for all targets (shared, joint). Rows whose text does not name their
 /// target are left out under the mention gate, and counted.
@@ -107,7 +111,7 @@ fn stance_rows<'a>(
 ) -> Vec<Rows<'a>> {
     // Each target's rows with their stance, gated, and how many the gate
     // left out.
-    let per_target: Vec<(&TargetSpec, Vec<(&'a Example, Stance)>, usize)> = targets
+    let per_target: Vec<TargetRows> = targets
         .iter()
         .map(|spec| {
             let finder = MentionFinder::new(spec);

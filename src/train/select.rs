@@ -64,7 +64,7 @@ pub(crate) struct Selected {
 impl Selected {
     /// The settings' own choices, without cross-validation; `mode` is the
     /// stance mode to fit.
-    pub fn fixed(jobs: &[FitJob], mode: Option<StanceMode>, settings: &ValidSettings) -> Selected {
+    pub(crate) fn fixed(jobs: &[FitJob], mode: Option<StanceMode>, settings: &ValidSettings) -> Selected {
         Selected {
             mode,
             per_job: vec![Hyperparameters::fixed(settings); jobs.len()],

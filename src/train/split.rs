@@ -85,8 +85,10 @@ pub(crate) fn stratified_folds(labels: &[usize], k: usize, seed: u64, salt: &str
 
 /// Splits rows into (fit, held-out), holding out `fraction` of each
 /// (target, stance, sentiment) stratum, chosen by a seeded shuffle.
-pub fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
-    let mut strata: BTreeMap<(String, Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
+pub(crate) fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
+    // (target, stance, sentiment) -> rows.
+    type Stratum<'a> = (String, Option<&'a str>, Option<&'a str>);
+    let mut strata: BTreeMap<Stratum, Vec<usize>> = BTreeMap::new();
     for (i, e) in examples.iter().enumerate() {
         let name = |l: Option<crate::labels::AnyLabel>| l.map(|l| l.name());
         strata
