@@ -24,8 +24,8 @@
 //! # Ok::<(), stance::Error>(())
 //! ```
 //!
-//! [`train`] fits a model from labeled rows ([`read_dataset`]) with
-//! [`TrainSettings`], [`evaluate`] scores one, [`classify_stream`] runs
+//! [`train()`] fits a model from labeled rows ([`read_dataset`]) with
+//! [`TrainSettings`], [`evaluate()`] scores one, [`classify_stream`] runs
 //! the parallel, ordered batch loop into any [`Format`], and every failure
 //! is an [`Error`] naming the file and line. The library never prints.
 //!
@@ -47,6 +47,7 @@ mod labels;
 mod metrics;
 mod model;
 mod output;
+mod scores;
 mod text;
 mod train;
 
@@ -74,6 +75,11 @@ pub use text::mentions::{Mention, MentionFinder};
 pub use text::segment::{Statement, split_statements};
 pub use text::targets::{TargetSpec, read_targets_file, same_target};
 pub use train::{HoldOut, Progress, Split, hold_out, train};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Internals for the benches and fuzz targets; not a stable interface.
 #[doc(hidden)]

@@ -3,6 +3,7 @@
 //! statement.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use stance::Label;
 use std::sync::OnceLock;
 
 fn classifier() -> &'static stance::ArticleClassifier<'static> {
@@ -19,20 +20,22 @@ fn classifier() -> &'static stance::ArticleClassifier<'static> {
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let classifier = classifier();
-    // One extractor for the whole run, as a classify worker thread keeps
-    // its caches; a fresh one per input would spend most of the time
-    // re-stemming and re-sizing its buffers.
-    thread_local! {
-        static EXTRACTOR: std::cell::RefCell<stance::internals::TermExtractor> = Default::default();
-    }
-    let result = EXTRACTOR.with_borrow_mut(|extractor| classifier.classify(extractor, "fuzz", &text));
+    // The classifier keeps its per-thread caches for the whole run, as a
+    // classify worker thread does.
+    let result = classifier().classify("fuzz", &text);
     for st in &result.statements {
-        let decisions = st.targets.iter().map(|t| &t.stance).chain(std::iter::once(&st.sentiment));
-        for d in decisions {
-            if let Some(p) = &d.probabilities {
-                let sum: f32 = p.iter().map(|(_, x)| x).sum();
-                assert!(p.iter().all(|(_, x)| x.is_finite()) && (sum - 1.0).abs() < 1e-4, "{d:?}");
+        let decisions = st
+            .targets
+            .iter()
+            .flat_map(|t| t.decisions())
+            .map(|(_, d)| d.probabilities)
+            .chain(std::iter::once(
+                st.sentiment.probabilities.iter().flat_map(|p| p.iter()).map(|(l, p)| (l.name(), p)).collect(),
+            ));
+        for probabilities in decisions {
+            if !probabilities.is_empty() {
+                let sum: f32 = probabilities.iter().map(|(_, x)| x).sum();
+                assert!(probabilities.iter().all(|(_, x)| x.is_finite()) && (sum - 1.0).abs() < 1e-4, "{probabilities:?}");
             }
         }
         for t in &st.targets {

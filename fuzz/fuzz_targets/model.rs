@@ -6,8 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(model) = stance::Model::from_json(std::path::Path::new("fuzz.json"), data) {
         if let Ok(classifier) = stance::ArticleClassifier::new(&model, None, 2) {
-            let mut extractor = stance::internals::TermExtractor::default();
-            let _ = classifier.classify(&mut extractor, "fuzz", "Moscow did not agree. The U.S. said \"no\".");
+            let _ = classifier.classify("fuzz", "Moscow did not agree. The U.S. said \"no\".");
         }
     }
 });

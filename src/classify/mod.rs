@@ -25,16 +25,16 @@ use crate::features::terms::TermExtractor;
 use crate::labels::{Label, Sentiment, Stance};
 use crate::model::classifier::compile;
 use crate::model::decision::{ClassLabels, Decision};
-use crate::model::logistic::argmax;
 use crate::model::{Model, TextClassifier};
+use crate::scores::argmax;
 use crate::text::mentions::MentionFinder;
 use crate::text::segment::split_statements;
 use crate::text::targets::{TargetSpec, same_target};
 use crate::text::tokenize::{Token, TokenKind, tokenize};
 
-pub use result::{ArticleResult, DecisionView, Highlight, StatementResult, TargetStance};
+pub use result::{DecisionView, StatementResult, TargetStance};
 use summary::summarize;
-pub use summary::{CorpusSummary, CorpusTargetSummary, SentimentCounts, TargetSummary};
+pub use summary::{ArticleResult, CorpusSummary, CorpusTargetSummary, Highlight, SentimentCounts, TargetSummary};
 
 /// A worker thread's working memory: the training path's term extractor
 /// (for classifiers that mask, and for evidence) and the compiled scorer's

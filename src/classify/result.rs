@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use crate::classify::summary::TargetSummary;
 use crate::labels::{AnyLabel, Label, Sentiment, Stance};
 use crate::model::decision::{Decision, Evidence};
 use crate::text::mentions::Mention;
@@ -82,20 +81,4 @@ pub struct StatementResult {
     pub dateline: Option<String>,
     pub targets: Vec<TargetStance>,
     pub sentiment: Decision<Sentiment>,
-}
-
-/// The most confident statement one way.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Highlight {
-    pub index: usize,
-    pub confidence: f32,
-    pub text: String,
-}
-
-/// An article's statements and summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ArticleResult {
-    pub id: String,
-    pub statements: Vec<StatementResult>,
-    pub summary: Vec<TargetSummary>,
 }

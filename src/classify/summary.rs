@@ -1,5 +1,6 @@
 //! Summaries: per article and over a corpus, how often and which way each
-//! target is spoken of.
+//! target is spoken of; an article's result is its statements with its
+//! summary.
 //!
 //! Counts are per target over the statements that mention it. The corpus
 //! line averages per-article net stance so that long articles do not
@@ -7,9 +8,25 @@
 
 use serde::Serialize;
 
-use crate::classify::result::{ArticleResult, Highlight, StatementResult};
+use crate::classify::result::StatementResult;
 use crate::labels::{Sentiment, Stance};
 use crate::text::targets::same_target;
+
+/// An article's result: its statements and its summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleResult {
+    pub id: String,
+    pub statements: Vec<StatementResult>,
+    pub summary: Vec<TargetSummary>,
+}
+
+/// The most confident statement one way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Highlight {
+    pub index: usize,
+    pub confidence: f32,
+    pub text: String,
+}
 
 /// How many statements speak positively, negatively or neutrally about a
 /// target (with a model trained with `--sentiment-toward-target`).

@@ -36,7 +36,7 @@ use crate::features::encoding::{
 };
 use crate::features::terms::TermSettings;
 use crate::features::vectorize::Vectorizer;
-use crate::model::logistic::softmax;
+use crate::scores::softmax;
 use crate::text::stem::StemCache;
 use crate::text::tokenize::{Token, TokenKind};
 
@@ -135,7 +135,7 @@ struct TermCount {
     presummed: u32,
 }
 
-/// Per-thread working memory of a [`CompiledScorer`]: the token cache and
+/// Per-thread working memory of a compiled scorer: the token cache and
 /// the buffers reused from one statement to the next.
 #[derive(Default)]
 pub struct ScorerScratch {

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::labels::Label;
-use crate::model::logistic::argmax;
+use crate::scores::argmax;
 
 /// A decision with its probabilities and, when asked, its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]

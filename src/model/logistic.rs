@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::features::vectorize::SparseVec;
+use crate::scores::softmax;
 
 /// Settings of the logistic-regression fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -352,30 +353,6 @@ impl LinearClassifier {
     }
 }
 
-/// The index of the largest value; the first of equal maxima wins, so ties
-/// break by class order.
-pub(crate) fn argmax(values: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, v) in values.iter().enumerate() {
-        if *v > values[best] {
-            best = i;
-        }
-    }
-    best
-}
-
-/// Softmax in place, stable against large scores.
-pub(crate) fn softmax(mut scores: Vec<f32>) -> Vec<f32> {
-    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut total = 0.0;
-    for s in scores.iter_mut() {
-        *s = (*s - max).exp();
-        total += *s;
-    }
-    scores.iter_mut().for_each(|s| *s /= total);
-    scores
-}
-
 /// Repeats rows of the smaller classes of each group until every class of
 /// the group has as many rows as the group's largest, which weights the log
 /// loss like scikit-learn's `class_weight="balanced"` within each group
@@ -529,12 +506,5 @@ mod tests {
         }
         assert_eq!(rows.len(), 15);
         assert_eq!(rows[7], vec![(5, 1.0)]);
-    }
-
-    #[test]
-    fn softmax_is_stable() {
-        let p = softmax(vec![1000.0, 0.0, -1000.0]);
-        assert!(p.iter().all(|x| x.is_finite()));
-        assert!((p[0] - 1.0).abs() < 1e-6);
     }
 }

@@ -5,7 +5,7 @@
 //! settings, vocabulary, idf and weights ([`classifier`]), so the features it
 //! sees at prediction time are produced by the same code and settings it was
 //! trained with. Beside them: its targets, the settings it was trained with
-//! ([`settings`]) and the training record ([`record`]). [`file`] reads and
+//! ([`settings`]) and the training record ([`record`]). [`mod@file`] reads and
 //! writes it as one versioned JSON file; [`decision`] is what every
 //! prediction returns; [`logistic`] and [`joint`] fit the weights.
 

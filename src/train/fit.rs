@@ -16,7 +16,6 @@ use crate::model::logistic::{LinearClassifier, LogisticParams, balance_classes};
 use crate::model::settings::ValidSettings;
 use crate::train::plan::FitJob;
 use crate::train::progress::ProgressCounter;
-use crate::train::select::Hyperparameters;
 
 /// Rows vectorized over their vocabulary, ready to fit at any alpha.
 pub(crate) struct Vectorized {
@@ -89,6 +88,27 @@ impl Vectorized {
                 params,
             )?]),
             Design::Kernel { basis, labels, balance } => basis.fit(labels, self.classes.clone(), params, *balance),
+        }
+    }
+}
+
+/// What a job is fitted with: alpha, the shift of the neutral class's
+/// score, and (after `--cv`) its own out-of-fold score per alpha, for the
+/// record.
+#[derive(Debug, Clone)]
+pub(crate) struct Hyperparameters {
+    pub alpha: f32,
+    pub neutral_shift: f32,
+    pub cv_scores: Vec<(f32, f64)>,
+}
+
+impl Hyperparameters {
+    /// Alpha and shift as the settings give them.
+    pub(crate) fn fixed(settings: &ValidSettings) -> Hyperparameters {
+        Hyperparameters {
+            alpha: settings.logistic.alpha,
+            neutral_shift: settings.neutral_shift,
+            cv_scores: Vec::new(),
         }
     }
 }

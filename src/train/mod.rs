@@ -1,6 +1,6 @@
 //! Training: from labeled rows to a fitted [`Model`].
 //!
-//! Follows linfa's shape: [`TrainSettings`](crate::model::settings::TrainSettings)
+//! Follows linfa's shape: [`TrainSettings`]
 //! (every default documented) are checked into
 //! [`ValidSettings`], then [`train`] fits one text classifier per decision
 //! and returns the model. The stages, one module each: [`plan`] picks each

@@ -15,9 +15,9 @@ use crate::error::{Error, Result};
 use crate::features::vectorize::SparseVec;
 use crate::labels::Task;
 use crate::metrics::Report;
-use crate::model::logistic::argmax;
 use crate::model::settings::{StanceMode, ValidSettings};
-use crate::train::fit::Vectorized;
+use crate::scores::argmax;
+use crate::train::fit::{Hyperparameters, Vectorized};
 use crate::train::plan::FitJob;
 use crate::train::progress::ProgressCounter;
 use crate::train::split::stratified_folds;
@@ -29,27 +29,6 @@ const MODE_CV_FOLDS: usize = 5;
 /// correction, since the usual stance metric (`F_avg`) ignores the `none`
 /// class and linfa's loss weighs every row the same.
 const NEUTRAL_SHIFT_GRID: [f32; 13] = [-1.0, -0.8, -0.6, -0.5, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.5];
-
-/// What a job is fitted with: alpha, the shift of the neutral class's
-/// score, and (after `--cv`) its own out-of-fold score per alpha, for the
-/// record.
-#[derive(Debug, Clone)]
-pub(crate) struct Hyperparameters {
-    pub alpha: f32,
-    pub neutral_shift: f32,
-    pub cv_scores: Vec<(f32, f64)>,
-}
-
-impl Hyperparameters {
-    /// Alpha and shift as the settings give them.
-    fn fixed(settings: &ValidSettings) -> Hyperparameters {
-        Hyperparameters {
-            alpha: settings.logistic.alpha,
-            neutral_shift: settings.neutral_shift,
-            cv_scores: Vec::new(),
-        }
-    }
-}
 
 /// What selection decided: the stance mode (when there was a choice) and
 /// each job's hyperparameters.
