@@ -226,15 +226,14 @@ impl<'m> ArticleClassifier<'m> {
                     .iter()
                     .map(|target| {
                         let mut stance = self.target_stance(ws, &scores, body, target);
-                        for m in &mut stance.mentions {
-                            m.start += st.start;
-                            m.end += st.start;
-                        }
+                        stance.offset_by(st.start);
                         stance
                     })
                     .collect();
                 let sentiment = match &self.sentiment {
-                    Some(decider) => self.decide(decider, ws, &scores, body, None),
+                    Some(decider) => self
+                        .decide(decider, ws, &scores, body, None, self.explain)
+                        .offset_by(st.start),
                     None => Decision {
                         label: Sentiment::Neutral,
                         confidence: 0.0,
@@ -298,7 +297,7 @@ impl<'m> ArticleClassifier<'m> {
     ) -> Option<Decision<Stance>> {
         let (decider, mask) = target.stance.as_ref()?;
         Some(if mentioned {
-            self.decide(decider, ws, scores, statement, mask.as_ref())
+            self.decide(decider, ws, scores, statement, mask.as_ref(), self.explain)
         } else {
             Decision::by_rule(Stance::None)
         })
@@ -316,7 +315,7 @@ impl<'m> ArticleClassifier<'m> {
     ) -> Option<Decision<Sentiment>> {
         let mask = target.sentiment_mask.as_ref().filter(|_| mentioned)?;
         let decider = self.sentiment.as_ref()?;
-        Some(self.decide(decider, ws, scores, statement, Some(mask)))
+        Some(self.decide(decider, ws, scores, statement, Some(mask), self.explain))
     }
 
     /// The entry of the target named `target` and whether `statement`
@@ -349,10 +348,27 @@ impl<'m> ArticleClassifier<'m> {
     /// The stance of a single statement toward the target named `target`,
     /// as `classify` decides it (`none` by rule when it is not mentioned).
     pub fn statement_stance(&self, statement: &str, target: &str) -> Result<Decision<Stance>> {
+        self.statement_stance_explained(statement, target, self.explain)
+    }
+
+    /// Like [`statement_stance`](Self::statement_stance), with `explain`
+    /// words of evidence (byte offsets in `statement`).
+    pub fn statement_stance_explained(
+        &self,
+        statement: &str,
+        target: &str,
+        explain: usize,
+    ) -> Result<Decision<Stance>> {
         with_workspace(|ws| {
             let (entry, scores, mentioned) = self.statement_target(ws, statement, target)?;
-            self.stance_toward(ws, &scores, statement, entry, mentioned)
-                .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))
+            let (decider, mask) = entry
+                .stance
+                .as_ref()
+                .ok_or_else(|| Error::Settings("the model has no stance classifier".into()))?;
+            Ok(match mentioned {
+                true => self.decide(decider, ws, &scores, statement, mask.as_ref(), explain),
+                false => Decision::by_rule(Stance::None),
+            })
         })
     }
 
@@ -380,7 +396,7 @@ impl<'m> ArticleClassifier<'m> {
             .ok_or_else(|| Error::Settings("the model has no sentiment classifier".into()))?;
         with_workspace(|ws| {
             let scores = self.score(ws, statement);
-            Ok(self.decide(decider, ws, &scores, statement, None))
+            Ok(self.decide(decider, ws, &scores, statement, None, self.explain))
         })
     }
 
@@ -391,24 +407,22 @@ impl<'m> ArticleClassifier<'m> {
         scores: &StatementScores,
         text: &str,
         mask: Option<&MentionMask>,
+        explain: usize,
     ) -> Decision<L> {
         let classifier = decider.classifier;
         // The merged heads score the unmasked statement, so a masked
-        // decision always takes the string path. The features are needed
-        // as a vector only off the merged path or to explain a decision.
-        let mut row = (self.explain > 0).then(|| classifier.featurize(&mut ws.extractor, text, mask));
+        // decision always takes the string path.
         let fallback;
         let probabilities: &[f32] = match (decider.head, &self.scorer) {
             (Some(h), Some(scorer)) if mask.is_none() => &scores.heads[scorer.head_range(h)],
             _ => {
-                let row = row.get_or_insert_with(|| classifier.featurize(&mut ws.extractor, text, mask));
-                fallback = classifier.probabilities(row);
+                fallback = classifier.probabilities(&classifier.featurize(&mut ws.extractor, text, mask));
                 &fallback
             }
         };
-        let evidence = match &row {
-            Some(row) if self.explain > 0 => classifier.explain(row, argmax(probabilities), self.explain),
-            _ => Vec::new(),
+        let evidence = match explain {
+            0 => Vec::new(),
+            k => classifier.explain(&mut ws.extractor, text, mask, argmax(probabilities), k),
         };
         decider.labels.decide(probabilities, evidence)
     }

@@ -58,6 +58,17 @@ impl<'a> DecisionView<'a> {
 }
 
 impl TargetStance {
+    /// Moves the byte offsets of its mentions and evidence `by` bytes
+    /// (from the statement into the article).
+    pub(crate) fn offset_by(&mut self, by: usize) {
+        for m in &mut self.mentions {
+            m.start += by;
+            m.end += by;
+        }
+        self.stance = self.stance.take().map(|d| d.offset_by(by));
+        self.sentiment = self.sentiment.take().map(|d| d.offset_by(by));
+    }
+
     /// The stance and the sentiment toward the target, those the model
     /// gave, each with a prefix naming what it is (`""`, `"sentiment "`).
     pub fn decisions(&self) -> Vec<(&'static str, DecisionView<'_>)> {

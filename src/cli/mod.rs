@@ -12,6 +12,7 @@ mod check;
 mod classify;
 mod evaluate;
 mod inspect;
+mod label;
 mod train;
 
 use std::path::Path;
@@ -47,6 +48,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Measure classification throughput on an input file.
     Bench(bench::BenchArgs),
+    /// Label statements of your own news on a local page, chosen where they help most.
+    Label(label::LabelArgs),
 }
 
 impl Command {
@@ -59,6 +62,7 @@ impl Command {
             Command::Classify(args) => classify::run(args),
             Command::Check(args) => check::run(args),
             Command::Bench(args) => bench::run(args),
+            Command::Label(args) => label::run(args),
         }
     }
 }

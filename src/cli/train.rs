@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use stance::Example;
 use stance::LogisticParams;
 use stance::TermSettings;
-use stance::{DataFileInfo, Model};
+use stance::{DataFileInfo, Domain, Model, UserWeight};
 use stance::{Evaluation, record_held_out};
 use stance::{HoldOut, Progress, Split, hold_out, train};
 use stance::{Selection, VectorSettings};
@@ -23,8 +23,17 @@ use super::{ReportFormat, read_labeled};
 #[derive(clap::Args)]
 pub struct TrainArgs {
     /// Labeled file (JSONL, or CSV by extension); repeat to combine files.
-    #[arg(long, required = true, value_name = "FILE")]
-    data: Vec<PathBuf>,
+    /// FILE:W marks a file of the user's own news, each row counting W
+    /// times (FILE:cv: W chosen by cross-validation over its rows).
+    #[arg(long, required = true, value_name = "FILE[:W]", value_parser = parse_data_arg)]
+    data: Vec<DataArg>,
+    /// Candidate weights for FILE:cv.
+    #[arg(long, value_name = "W,W,..", value_delimiter = ',', default_value = "1,3,10,30")]
+    user_weight_grid: Vec<u32>,
+    /// Fit the user's rows (FILE:W) like the others, instead of in a domain
+    /// of their own.
+    #[arg(long)]
+    no_adapt: bool,
     /// Where to write the model (written atomically).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
@@ -109,6 +118,55 @@ pub struct TrainArgs {
     sentiment_toward_target: bool,
 }
 
+/// A `--data` argument: a file, and for the user's own news its weight.
+#[derive(Clone)]
+struct DataArg {
+    path: PathBuf,
+    weight: Option<UserWeight>,
+}
+
+/// `FILE`, `FILE:W` (a whole number) or `FILE:cv`; a path that exists as
+/// given is a path, even with a colon in it.
+fn parse_data_arg(arg: &str) -> std::result::Result<DataArg, String> {
+    let plain = || DataArg {
+        path: PathBuf::from(arg),
+        weight: None,
+    };
+    if std::path::Path::new(arg).exists() {
+        return Ok(plain());
+    }
+    let Some((path, weight)) = arg.rsplit_once(':').filter(|(p, _)| !p.is_empty()) else {
+        return Ok(plain());
+    };
+    let weight = match weight {
+        "cv" => UserWeight::CrossValidated,
+        w => match w.parse::<u32>() {
+            Ok(w) if w >= 1 => UserWeight::Fixed(w),
+            Ok(_) => return Err("a weight must be a whole number of at least 1".into()),
+            Err(_) if w.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                return Err(format!(
+                    "a weight must be a whole number of at least 1 or \"cv\", got \"{w}\""
+                ));
+            }
+            Err(_) => return Ok(plain()),
+        },
+    };
+    Ok(DataArg {
+        path: PathBuf::from(path),
+        weight: Some(weight),
+    })
+}
+
+/// The one weight the user's files give (they must agree).
+fn user_weight(data: &[DataArg]) -> Result<UserWeight> {
+    let weights: Vec<UserWeight> = data.iter().filter_map(|d| d.weight).collect();
+    match weights.first() {
+        None => Ok(UserWeight::Fixed(1)),
+        Some(&w) if weights.iter().all(|&x| x == w) => Ok(w),
+        Some(_) => bail!("the files of your own news (FILE:W) must all have the same weight"),
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
     let settings = settings(&args)?;
     let targets: Vec<TargetSpec> = match &args.targets {
@@ -117,7 +175,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     };
     let (examples, files) = read_all(&args.data, args.skip_bad)?;
     if examples.is_empty() {
-        let names: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = args.data.iter().map(|d| d.path.display().to_string()).collect();
         bail!("{}: no rows to train on", names.join(", "));
     }
     let split = hold_out(examples, hold_out_policy(&args)?, args.seed)?;
@@ -176,6 +234,9 @@ fn settings(args: &TrainArgs) -> Result<ValidSettings> {
         mask_mentions: args.mask_mentions,
         neutral_shift: args.neutral_shift,
         sentiment_toward_target: args.sentiment_toward_target,
+        user_weight: user_weight(&args.data)?,
+        user_weight_grid: args.user_weight_grid.clone(),
+        adapt: !args.no_adapt,
     };
     Ok(settings.check()?)
 }
@@ -193,19 +254,23 @@ fn parse_char_ngrams(spec: &str) -> Result<Option<(usize, usize)>> {
     }
 }
 
-/// Every row of the labeled files, and each file's record for the model.
-fn read_all(paths: &[PathBuf], skip_bad: bool) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
+/// Every row of the labeled files (those of the user's own news marked as
+/// such), and each file's record for the model.
+fn read_all(data: &[DataArg], skip_bad: bool) -> Result<(Vec<Example>, Vec<DataFileInfo>)> {
     let mut examples = Vec::new();
     let mut files = Vec::new();
-    for path in paths {
-        let dataset = read_labeled(path, skip_bad)?;
+    for d in data {
+        let dataset = read_labeled(&d.path, skip_bad)?;
+        let user = d.weight.is_some();
         files.push(DataFileInfo {
-            path: path.display().to_string(),
+            path: d.path.display().to_string(),
             sha256: dataset.sha256,
             rows: dataset.examples.len(),
             bad_rows: dataset.bad_rows.len(),
+            user,
         });
-        examples.extend(dataset.examples);
+        let domain = if user { Domain::User } else { Domain::General };
+        examples.extend(dataset.examples.into_iter().map(|e| Example { domain, ..e }));
     }
     Ok((examples, files))
 }

@@ -19,8 +19,19 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::labels::{AnyLabel, Label, Sentiment, Stance, Task};
 
+/// Where a labeled row comes from, for a model adapted to a user's news.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Domain {
+    /// General training data (our corpus, a public data set).
+    #[default]
+    General,
+    /// The user's own news (a file given as `FILE:WEIGHT`): weighted, and
+    /// the domain the model is adapted to.
+    User,
+}
+
 /// One labeled row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Example {
     /// The row's id (the `id` field, or `FILE:LINE` when it has none).
     pub id: String,
@@ -34,6 +45,12 @@ pub struct Example {
     pub sentiment: Option<Sentiment>,
     /// The `split` field (`train`, `dev`, `test`...), if present.
     pub split: Option<String>,
+    /// The article the row comes from (the `article` field), if given:
+    /// cross-validation over the user's rows keeps an article's rows in
+    /// one fold.
+    pub article: Option<String>,
+    /// General data or the user's own news.
+    pub domain: Domain,
 }
 
 impl Example {
@@ -162,7 +179,7 @@ fn jsonl_row(path: &Path, line_no: u64, buf: &[u8]) -> Result<Example> {
         match map.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
+            Some(Value::Number(n)) if name == "id" || name == "article" => Ok(Some(n.to_string())),
             Some(other) => Err(data_err(format!("field \"{name}\" must be a string, found {other}"))),
         }
     };
@@ -173,6 +190,7 @@ fn jsonl_row(path: &Path, line_no: u64, buf: &[u8]) -> Result<Example> {
         stance: field("stance")?,
         sentiment: field("sentiment")?,
         split: field("split")?,
+        article: field("article")?,
     };
     raw.validate(path, line_no)
 }
@@ -244,6 +262,7 @@ fn csv_rows(path: &Path, bytes: &[u8], take: &mut dyn FnMut(Result<Example>) -> 
         column("stance"),
         column("sentiment"),
         column("split"),
+        column("article"),
     ];
     if cols[2].is_none() && cols[3].is_none() {
         return Err(Error::DataFile {
@@ -287,6 +306,7 @@ fn csv_rows(path: &Path, bytes: &[u8], take: &mut dyn FnMut(Result<Example>) -> 
                 stance: cell(cols[2])?,
                 sentiment: cell(cols[3])?,
                 split: cell(cols[4])?,
+                article: cell(cols[5])?,
             }
             .validate(path, line)
         })();
@@ -303,6 +323,7 @@ struct RawRow {
     stance: Option<String>,
     sentiment: Option<String>,
     split: Option<String>,
+    article: Option<String>,
 }
 
 impl RawRow {
@@ -326,6 +347,8 @@ impl RawRow {
             stance,
             sentiment,
             split: self.split,
+            article: self.article,
+            domain: Domain::General,
         })
     }
 }

@@ -47,13 +47,22 @@ pub(crate) fn with_extractor<R>(f: impl FnOnce(&mut TermExtractor) -> R) -> R {
     EXTRACTOR.with_borrow_mut(f)
 }
 
-/// A text cut into clause segments of (term, surface word) pairs: the term
-/// is the stem (with `not_` in a negation scope), a placeholder for a masked
-/// mention, or a punctuation mark; the surface word, for words only, is what
+/// A text cut into clause segments of units: a unit's term is the stem
+/// (with `not_` in a negation scope), a placeholder for a masked mention,
+/// or a punctuation mark; its surface word, for words only, is what
 /// character n-grams are taken from. Word n-grams never cross a segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segments {
-    segments: Vec<Vec<(String, Option<String>)>>,
+    segments: Vec<Vec<Unit>>,
+}
+
+/// One unit of a segment, with the byte span of the text it stands for
+/// (a word, a punctuation mark, or a whole masked mention).
+#[derive(Debug, Clone, PartialEq)]
+struct Unit {
+    term: String,
+    surface: Option<String>,
+    span: (usize, usize),
 }
 
 impl TermExtractor {
@@ -71,7 +80,7 @@ impl TermExtractor {
     /// `text` cut into segments of terms, before n-grams are formed.
     pub fn segments(&mut self, settings: &TermSettings, text: &str, mask: Option<&MentionMask>) -> Segments {
         let tokens = tokenize(text);
-        let mut segments: Vec<Vec<(String, Option<String>)>> = vec![Vec::new()];
+        let mut segments: Vec<Vec<Unit>> = vec![Vec::new()];
         let mut scope = NegationScope::default();
         let mut i = 0;
         while i < tokens.len() {
@@ -84,7 +93,11 @@ impl TermExtractor {
             }
             let segment = segments.last_mut().expect("segments start non-empty");
             if let Some((len, placeholder)) = mask.and_then(|m| m.match_at(&tokens[i..])) {
-                segment.push((placeholder.to_string(), None));
+                segment.push(Unit {
+                    term: placeholder.to_string(),
+                    surface: None,
+                    span: (tok.start, tokens[i + len - 1].end),
+                });
                 i += len;
                 continue;
             }
@@ -98,7 +111,11 @@ impl TermExtractor {
                 term.to_string()
             };
             let surface = (tok.kind == TokenKind::Word).then(|| tok.text.to_string());
-            segment.push((term, surface));
+            segment.push(Unit {
+                term,
+                surface,
+                span: (tok.start, tok.end),
+            });
             i += 1;
         }
         Segments { segments }
@@ -109,32 +126,30 @@ impl Segments {
     /// Every term as a string: word n-grams, then character n-grams.
     pub fn terms(&self, settings: &TermSettings) -> Vec<String> {
         let mut terms = Vec::new();
-        let mut buf = String::new();
-        self.for_each_word_gram(settings.word_ngrams, &mut buf, |g| terms.push(g.to_string()));
-        if let Some((lo, hi)) = settings.char_ngrams {
-            for word in self.surfaces() {
-                for_each_char_gram(word, lo, hi, &mut buf, |g| terms.push(g.to_string()));
-            }
-        }
+        self.for_each_term(settings, |term, _| terms.push(term.to_string()));
         terms
     }
 
-    /// Calls `f` with every word n-gram (1..=`max_n`) within a segment,
-    /// built in `buf`.
-    pub fn for_each_word_gram(&self, max_n: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+    /// Calls `f` with every term, in the order [`terms`](Self::terms) gives
+    /// them, and the byte span of the text it comes from: a word n-gram's
+    /// from its first word to its last, a character n-gram's its word's.
+    pub fn for_each_term(&self, settings: &TermSettings, mut f: impl FnMut(&str, (usize, usize))) {
+        let mut buf = String::new();
         for segment in &self.segments {
-            for n in 1..=max_n.max(1) {
+            for n in 1..=settings.word_ngrams.max(1) {
                 for window in segment.windows(n) {
-                    spell_word_gram(window.iter().map(|(t, _)| t.as_str()), buf);
-                    f(buf);
+                    spell_word_gram(window.iter().map(|u| u.term.as_str()), &mut buf);
+                    f(&buf, (window[0].span.0, window[n - 1].span.1));
                 }
             }
         }
-    }
-
-    /// The surface words, in order (each occurrence).
-    pub fn surfaces(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().flatten().filter_map(|(_, s)| s.as_deref())
+        if let Some((lo, hi)) = settings.char_ngrams {
+            for unit in self.segments.iter().flatten() {
+                if let Some(word) = &unit.surface {
+                    for_each_char_gram(word, lo, hi, &mut buf, |g| f(g, unit.span));
+                }
+            }
+        }
     }
 }
 

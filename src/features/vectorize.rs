@@ -125,7 +125,7 @@ impl Vectorizer {
     /// chi-square selection.
     pub fn fit(
         settings: &VectorSettings,
-        docs: &[Vec<String>],
+        docs: &[&[String]],
         labels: &[usize],
         n_classes: usize,
     ) -> Result<Vectorizer> {
@@ -220,8 +220,14 @@ impl Vectorizer {
         self.weigh(ids)
     }
 
-    /// Term counts -> (sublinear) tf x idf -> L2 normalisation.
-    fn weigh(&self, mut ids: Vec<u32>) -> SparseVec {
+    /// The feature id of `term`, if it is in the vocabulary.
+    pub(crate) fn feature(&self, term: &str) -> Option<u32> {
+        self.index.get(term).copied()
+    }
+
+    /// The row of a document given as the feature ids of its terms (one per
+    /// occurrence): term counts -> (sublinear) tf x idf -> L2 normalisation.
+    pub(crate) fn weigh(&self, mut ids: Vec<u32>) -> SparseVec {
         ids.sort_unstable();
         let mut row: SparseVec = Vec::new();
         for id in ids {
@@ -268,6 +274,7 @@ mod tests {
             doc("bad peace a"),
         ];
         let labels = [0, 0, 1, 1];
+        let docs: Vec<&[String]> = docs.iter().map(Vec::as_slice).collect();
         let v = Vectorizer::fit(&settings(2, Selection::Chi2), &docs, &labels, 2).unwrap();
         // "good" and "bad" separate the classes; "a", "war", "peace" do not.
         assert_eq!(v.vocabulary, ["bad", "good"]);
@@ -278,6 +285,7 @@ mod tests {
     #[test]
     fn rows_are_l2_normalised_tfidf() {
         let docs = [doc("x y"), doc("x z")];
+        let docs: Vec<&[String]> = docs.iter().map(Vec::as_slice).collect();
         let v = Vectorizer::fit(&settings(10, Selection::Frequency), &docs, &[0, 1], 2).unwrap();
         let row = v.transform(&doc("x y y unknown"));
         let norm: f32 = row.iter().map(|(_, v)| v * v).sum();
@@ -292,6 +300,7 @@ mod tests {
     #[test]
     fn round_trips_through_json_and_rejects_inconsistency() {
         let docs = [doc("a b"), doc("b c")];
+        let docs: Vec<&[String]> = docs.iter().map(Vec::as_slice).collect();
         let v = Vectorizer::fit(&settings(10, Selection::Chi2), &docs, &[0, 1], 2).unwrap();
         let json = serde_json::to_string(&v).unwrap();
         let back: Vectorizer = serde_json::from_str(&json).unwrap();

@@ -8,6 +8,8 @@
 //! [`compile`] turns several of them into the compiled scorer, the second
 //! backend of the same pipeline, which classification runs.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -62,21 +64,59 @@ impl TextClassifier {
         self.classifier.probabilities(row)
     }
 
-    /// The `k` terms of `row` that pushed class `class` most (weight times
-    /// feature value, positive only), strongest first.
-    pub fn explain(&self, row: &SparseVec, class: usize, k: usize) -> Vec<Evidence> {
-        let mut pushes: Vec<(u32, f32)> = row
+    /// The `k` words and phrases of `text` that weighed most on the score
+    /// of class `class`, strongest first (by size; the sign says which
+    /// way). Each term's contribution (its tf-idf value times its weight
+    /// for the class less its mean weight over the classes) is shared
+    /// equally among its occurrences and summed per span of text: a word
+    /// gets its own term and its character n-grams, a phrase its word
+    /// n-gram, a masked mention its placeholder.
+    pub(crate) fn explain(
+        &self,
+        extractor: &mut TermExtractor,
+        text: &str,
+        mask: Option<&MentionMask>,
+        class: usize,
+        k: usize,
+    ) -> Vec<Evidence> {
+        let segments = extractor.segments(&self.terms, text, mask);
+        let mut occurrences: Vec<(u32, (usize, usize))> = Vec::new();
+        segments.for_each_term(&self.terms, |term, span| {
+            if let Some(f) = self.vectorizer.feature(term) {
+                occurrences.push((f, span));
+            }
+        });
+        let row = self.vectorizer.weigh(occurrences.iter().map(|&(f, _)| f).collect());
+        let classes = self.classifier.classes().len();
+        // Per feature: its value times its centred weight, over its count.
+        let mut share: BTreeMap<u32, (f32, f32)> = row
             .iter()
-            .map(|&(f, v)| (f, v * self.classifier.weight(f as usize, class)))
-            .filter(|&(_, c)| c > 0.0)
+            .map(|&(f, x)| {
+                let mean = (0..classes).map(|c| self.classifier.weight(f as usize, c)).sum::<f32>() / classes as f32;
+                (f, (x * (self.classifier.weight(f as usize, class) - mean), 0.0))
+            })
             .collect();
-        pushes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        pushes
+        for (f, _) in &occurrences {
+            if let Some(entry) = share.get_mut(f) {
+                entry.1 += 1.0;
+            }
+        }
+        let mut by_span: BTreeMap<(usize, usize), f32> = BTreeMap::new();
+        for (f, span) in &occurrences {
+            if let Some(&(total, count)) = share.get(f) {
+                *by_span.entry(*span).or_default() += total / count;
+            }
+        }
+        let mut evidence: Vec<((usize, usize), f32)> = by_span.into_iter().filter(|&(_, c)| c != 0.0).collect();
+        evidence.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        evidence
             .into_iter()
             .take(k)
-            .map(|(f, c)| Evidence {
-                term: self.vectorizer.term(f).to_string(),
-                contribution: c,
+            .map(|((start, end), contribution)| Evidence {
+                text: text[start..end].to_string(),
+                start,
+                end,
+                contribution,
             })
             .collect()
     }
@@ -133,7 +173,8 @@ mod tests {
                     selection,
                     sublinear_tf,
                 };
-                let vectorizer = Vectorizer::fit(&settings, &docs, &labels, 3).unwrap();
+                let slices: Vec<&[String]> = docs.iter().map(Vec::as_slice).collect();
+                let vectorizer = Vectorizer::fit(&settings, &slices, &labels, 3).unwrap();
                 let rows: Vec<_> = docs.iter().map(|d| vectorizer.transform(d)).collect();
                 let classes = ["favor", "against", "none"].map(String::from).to_vec();
                 let params = crate::model::logistic::LogisticParams {

@@ -28,6 +28,16 @@ pub struct Decision<L: Label> {
 }
 
 impl<L: Label> Decision<L> {
+    /// The decision with its evidence's offsets moved `by` bytes (from the
+    /// statement into the article).
+    pub(crate) fn offset_by(mut self, by: usize) -> Self {
+        for e in &mut self.evidence {
+            e.start += by;
+            e.end += by;
+        }
+        self
+    }
+
     /// A decision made by rule, with full confidence and no probabilities.
     pub fn by_rule(label: L) -> Self {
         Decision {
@@ -73,10 +83,18 @@ impl<L: Label> Serialize for Probabilities<L> {
     }
 }
 
-/// A term and how much it pushed a decision (weight x feature value).
+/// Words of the text and how much they pushed a decision: a word (its own
+/// term and its character n-grams together), a phrase (a word n-gram of
+/// the model), or a masked mention, with its byte span and its signed
+/// contribution to the decided class's score against the classes' mean.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
-    pub term: String,
+    /// The words as written.
+    pub text: String,
+    /// Byte offsets (into the article in a classification result).
+    pub start: usize,
+    pub end: usize,
+    /// Positive: pushed toward the decided label; negative: away from it.
     pub contribution: f32,
 }
 

@@ -38,7 +38,10 @@ const RELATIVE_RIDGE: f64 = 1e-8;
 /// The rows of a joint problem in the kernel basis: the Cholesky factor of
 /// their augmented kernel. It depends on the rows and their groups only, so
 /// cross-validation computes it once per fold and fits every candidate
-/// alpha on it.
+/// alpha (and row weight) on it; and since a Cholesky factor is computed
+/// row by row, rows appended later ([`extend`](Self::extend)) leave the
+/// earlier rows' factor as it is.
+#[derive(Clone)]
 pub(crate) struct JointBasis {
     rows: Vec<SparseVec>,
     groups: Vec<usize>,
@@ -46,6 +49,8 @@ pub(crate) struct JointBasis {
     n_features: usize,
     /// Row `i` holds columns `0..=i` of the lower factor `L`.
     factor: Vec<Vec<f64>>,
+    /// The ridge the factor was computed with.
+    ridge: f64,
 }
 
 impl JointBasis {
@@ -58,27 +63,54 @@ impl JointBasis {
         if rows.is_empty() {
             return Err(Error::Training("joint fit: no rows".into()));
         }
-        let factor = cholesky_of_kernel(&rows, &groups, n_features)?;
+        let (factor, ridge) = cholesky_of_kernel(&rows, &groups, n_features)?;
         Ok(JointBasis {
             rows,
             groups,
             n_groups,
             n_features,
             factor,
+            ridge,
         })
     }
 
+    /// The basis of these rows followed by `rows` (in `groups`): only the
+    /// new rows' part of the factor is computed (or, should it fail at this
+    /// ridge, the whole factor again).
+    pub(crate) fn extend(&self, rows: Vec<SparseVec>, groups: Vec<usize>) -> Result<JointBasis> {
+        if groups.len() != rows.len() || groups.iter().any(|&g| g >= self.n_groups) {
+            return Err(Error::Training("joint fit: rows and groups disagree".into()));
+        }
+        let mut all_rows = self.rows.clone();
+        all_rows.extend(rows);
+        let mut all_groups = self.groups.clone();
+        all_groups.extend(groups);
+        let kernel = kernel_rows(&all_rows, &all_groups, self.n_features, self.rows.len())?;
+        let mut factor = self.factor.clone();
+        if cholesky_extend(&mut factor, kernel, self.ridge) {
+            return Ok(JointBasis {
+                rows: all_rows,
+                groups: all_groups,
+                factor,
+                ..*self
+            });
+        }
+        JointBasis::new(all_rows, all_groups, self.n_groups, self.n_features)
+    }
+
     /// Fits one classifier per group. Every class must occur among the
-    /// labels, not in every group. With `balance`, each group's classes are
-    /// weighted equally (rows of a group's smaller classes are repeated).
-    /// Returns the classifiers in group order; a group without rows gets the
-    /// shared part alone.
+    /// labels, not in every group. Row `i` counts `weights[i]` times in the
+    /// loss (its basis row is repeated; all 1 without `weights`). With
+    /// `balance`, each group's classes are weighted equally (rows of a
+    /// group's smaller classes are repeated). Returns the classifiers in
+    /// group order; a group without rows gets the shared part alone.
     pub(crate) fn fit(
         &self,
         labels: &[usize],
         classes: Vec<String>,
         params: &LogisticParams,
         balance: bool,
+        weights: Option<&[u32]>,
     ) -> Result<Vec<LinearClassifier>> {
         let (rows, groups, factor) = (&self.rows, &self.groups, &self.factor);
         let (n, n_groups, n_features) = (rows.len(), self.n_groups, self.n_features);
@@ -92,8 +124,19 @@ impl JointBasis {
             .map(|row| row.iter().enumerate().map(|(j, &v)| (j as u32, v as f32)).collect())
             .collect();
         let mut fit_labels = labels.to_vec();
+        if let Some(weights) = weights {
+            repeat_rows(&mut basis_rows, &mut fit_labels, weights);
+        }
         if balance {
-            balance_classes(&mut basis_rows, &mut fit_labels, groups, classes.len());
+            let fit_groups: Vec<usize> = match weights {
+                Some(w) => groups
+                    .iter()
+                    .zip(w)
+                    .flat_map(|(&g, &w)| std::iter::repeat_n(g, w as usize))
+                    .collect(),
+                None => groups.to_vec(),
+            };
+            balance_classes(&mut basis_rows, &mut fit_labels, &fit_groups, classes.len());
         }
         let k = classes.len();
         let basis_fit = LinearClassifier::fit(&basis_rows, &fit_labels, classes.clone(), n, params)?;
@@ -163,8 +206,26 @@ impl JointBasis {
 
 /// The lower Cholesky factor (rows `0..=i` of row `i`) of the augmented
 /// kernel `K_ij = (s² + [g_i = g_j]) x_i·x_j + [g_i = g_j]` plus a small
-/// ridge, raised until the factorisation succeeds.
-fn cholesky_of_kernel(rows: &[SparseVec], groups: &[usize], n_features: usize) -> Result<Vec<Vec<f64>>> {
+/// ridge, raised until the factorisation succeeds; and that ridge.
+fn cholesky_of_kernel(rows: &[SparseVec], groups: &[usize], n_features: usize) -> Result<(Vec<Vec<f64>>, f64)> {
+    let kernel = kernel_rows(rows, groups, n_features, 0)?;
+    let mean_diagonal = kernel.iter().map(|r| r[r.len() - 1]).sum::<f64>() / rows.len() as f64;
+    let mut ridge = RELATIVE_RIDGE * mean_diagonal.max(1.0);
+    for _ in 0..4 {
+        let mut factor = Vec::with_capacity(rows.len());
+        if cholesky_extend(&mut factor, kernel.clone(), ridge) {
+            return Ok((factor, ridge));
+        }
+        ridge *= 100.0;
+    }
+    Err(Error::Training(
+        "joint fit: the kernel matrix is not positive definite (non-finite features?)".into(),
+    ))
+}
+
+/// Rows `from..` of the lower triangle of the augmented kernel of `rows`
+/// (row `i` holds columns `0..=i`).
+fn kernel_rows(rows: &[SparseVec], groups: &[usize], n_features: usize, from: usize) -> Result<Vec<Vec<f64>>> {
     // Postings: for each feature, the rows holding it, in row order.
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n_features];
     for (i, row) in rows.iter().enumerate() {
@@ -175,7 +236,7 @@ fn cholesky_of_kernel(rows: &[SparseVec], groups: &[usize], n_features: usize) -
             list.push((i as u32, v));
         }
     }
-    let kernel: Vec<Vec<f64>> = (0..rows.len())
+    Ok((from..rows.len())
         .into_par_iter()
         .map(|i| {
             let mut acc = vec![0f64; i + 1];
@@ -193,38 +254,40 @@ fn cholesky_of_kernel(rows: &[SparseVec], groups: &[usize], n_features: usize) -
             }
             acc
         })
-        .collect();
-    let mean_diagonal = kernel.iter().map(|r| r[r.len() - 1]).sum::<f64>() / rows.len() as f64;
-    let mut ridge = RELATIVE_RIDGE * mean_diagonal.max(1.0);
-    for _ in 0..4 {
-        if let Some(factor) = cholesky(kernel.clone(), ridge) {
-            return Ok(factor);
-        }
-        ridge *= 100.0;
-    }
-    Err(Error::Training(
-        "joint fit: the kernel matrix is not positive definite (non-finite features?)".into(),
-    ))
+        .collect())
 }
 
-/// In-place Cholesky factorisation of a symmetric matrix given by its lower
-/// triangle (row `i` holds columns `0..=i`), with `ridge` added to the
-/// diagonal. `None` when a pivot is not positive.
-fn cholesky(mut m: Vec<Vec<f64>>, ridge: f64) -> Option<Vec<Vec<f64>>> {
-    for i in 0..m.len() {
-        let (done, rest) = m.split_at_mut(i);
-        let row = &mut rest[0];
+/// Continues the Cholesky factorisation of `factor` (the factor of the
+/// kernel's leading rows) with the kernel's next rows `rows` (lower
+/// triangle, row `i` holding columns `0..=i`), `ridge` added to the
+/// diagonal. False when a pivot is not positive (`factor` is then partly
+/// extended and should be dropped).
+fn cholesky_extend(factor: &mut Vec<Vec<f64>>, rows: Vec<Vec<f64>>, ridge: f64) -> bool {
+    for mut row in rows {
+        let i = factor.len();
         for j in 0..i {
-            let prior = &done[j];
+            let prior = &factor[j];
             row[j] = (row[j] - dot(&row[..j], &prior[..j])) / prior[j];
         }
         let pivot = row[i] + ridge - dot(&row[..i], &row[..i]);
         if !(pivot > 0.0 && pivot.is_finite()) {
-            return None;
+            return false;
         }
         row[i] = pivot.sqrt();
+        factor.push(row);
     }
-    Some(m)
+    true
+}
+
+/// Repeats row `i` (and its label) so that it occurs `weights[i]` times,
+/// the copies after the original rows, in row order.
+pub(crate) fn repeat_rows<T: Clone>(rows: &mut Vec<T>, labels: &mut Vec<usize>, weights: &[u32]) {
+    for i in 0..weights.len() {
+        for _ in 1..weights[i] {
+            rows.push(rows[i].clone());
+            labels.push(labels[i]);
+        }
+    }
 }
 
 /// Dot product with independent partial sums, which the compiler turns into
@@ -263,7 +326,14 @@ mod tests {
         params: &LogisticParams,
         balance: bool,
     ) -> Result<Vec<LinearClassifier>> {
-        JointBasis::new(rows.to_vec(), groups.to_vec(), n_groups, n_features)?.fit(labels, classes, params, balance)
+        JointBasis::new(rows.to_vec(), groups.to_vec(), n_groups, n_features)?
+            .fit(labels, classes, params, balance, None)
+    }
+
+    /// A Cholesky factorisation from scratch.
+    fn cholesky(m: Vec<Vec<f64>>, ridge: f64) -> Option<Vec<Vec<f64>>> {
+        let mut factor = Vec::new();
+        cholesky_extend(&mut factor, m, ridge).then_some(factor)
     }
 
     /// Rows over 5 features in two groups, where feature 0 means class 0 in
@@ -369,7 +439,7 @@ mod tests {
         let basis = JointBasis::new(rows.clone(), groups.clone(), 2, 5).unwrap();
         for alpha in [0.3, 0.01, 0.3] {
             let params = LogisticParams { alpha, ..tight() };
-            let reused = basis.fit(&labels, classes(), &params, false).unwrap();
+            let reused = basis.fit(&labels, classes(), &params, false, None).unwrap();
             let fresh = fit(&rows, &labels, &groups, 2, classes(), 5, &params, false).unwrap();
             for (r, f) in reused.iter().zip(&fresh) {
                 for row in &rows {
@@ -398,5 +468,60 @@ mod tests {
         assert!(fit(&rows, &labels[1..], &groups, 2, classes(), 5, &tight(), false).is_err());
         assert!(fit(&rows, &labels, &groups, 1, classes(), 5, &tight(), false).is_err());
         assert!(fit(&rows, &labels, &groups, 2, classes(), 3, &tight(), false).is_err());
+    }
+
+    #[test]
+    fn an_extended_basis_is_the_basis_of_all_its_rows() {
+        let (rows, labels, groups) = problem();
+        let whole = JointBasis::new(rows.clone(), groups.clone(), 2, 5).unwrap();
+        let first = JointBasis::new(rows[..15].to_vec(), groups[..15].to_vec(), 2, 5).unwrap();
+        let extended = first.extend(rows[15..].to_vec(), groups[15..].to_vec()).unwrap();
+        assert_eq!(extended.groups, groups);
+        // Equal but for the ridge, which scales with the mean diagonal of
+        // the rows factored first.
+        for (a, b) in whole.factor.iter().zip(&extended.factor) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-6, "{x} vs {y}");
+            }
+        }
+        let params = tight();
+        let a = whole.fit(&labels, classes(), &params, false, None).unwrap();
+        let b = extended.fit(&labels, classes(), &params, false, None).unwrap();
+        for (ca, cb) in a.iter().zip(&b) {
+            for (p, q) in ca.probabilities(&rows[3]).iter().zip(cb.probabilities(&rows[3])) {
+                assert!((p - q).abs() < 1e-4, "{p} vs {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_weight_counts_as_repeated_rows() {
+        let (rows, labels, groups) = problem();
+        let weights: Vec<u32> = (0..rows.len()).map(|i| if i % 5 == 0 { 3 } else { 1 }).collect();
+        let basis = JointBasis::new(rows.clone(), groups.clone(), 2, 5).unwrap();
+        let weighted = basis.fit(&labels, classes(), &tight(), false, Some(&weights)).unwrap();
+        // The same rows written out as often as their weight says.
+        let (mut r2, mut l2, mut g2) = (rows.clone(), labels.clone(), groups.clone());
+        for (i, &w) in weights.iter().enumerate() {
+            for _ in 1..w {
+                r2.push(rows[i].clone());
+                l2.push(labels[i]);
+                g2.push(groups[i]);
+            }
+        }
+        let repeated = fit(&r2, &l2, &g2, 2, classes(), 5, &tight(), false).unwrap();
+        for (cw, cr) in weighted.iter().zip(&repeated) {
+            for row in &rows {
+                for (p, q) in cw.probabilities(row).iter().zip(cr.probabilities(row)) {
+                    assert!((p - q).abs() < 2e-3, "{p} vs {q}");
+                }
+            }
+        }
+        // And it changes the fit.
+        let unweighted = basis.fit(&labels, classes(), &tight(), false, None).unwrap();
+        assert_ne!(
+            unweighted[0].probabilities(&rows[0]),
+            weighted[0].probabilities(&rows[0])
+        );
     }
 }

@@ -25,6 +25,9 @@ pub struct DataFileInfo {
     /// Rows left out because they could not be read (`--skip-bad`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bad_rows: usize,
+    /// Whether the file is the user's own news (given as `FILE:WEIGHT`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user: bool,
 }
 
 /// What the model was trained on and how it scored.
@@ -59,6 +62,17 @@ pub struct TrainingRecord {
     /// of each stance mode it compared (the best one was fitted).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stance_mode_scores: BTreeMap<String, f64>,
+    /// The weight each row of the user's own news counted with (absent
+    /// without such rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_weight: Option<u32>,
+    /// When cross-validation chose that weight: the out-of-fold score on
+    /// the user's rows of each candidate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_weight_cv: Vec<(u32, f64)>,
+    /// Rows of the user's own news, per classifier fitted on some.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_rows: BTreeMap<ClassifierId, usize>,
     /// Why `auto` fell back to per-target fits without comparing, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stance_mode_note: Option<String>,

@@ -61,6 +61,46 @@ impl StanceMode {
     }
 }
 
+/// How much a row of the user's own news counts in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserWeight {
+    /// Each user row counts this many times (a whole number, at least 1).
+    Fixed(u32),
+    /// Chosen from `user_weight_grid` by cross-validation over the user's
+    /// rows, in folds that keep each article's rows together.
+    CrossValidated,
+}
+
+impl UserWeight {
+    fn is_one(&self) -> bool {
+        *self == UserWeight::Fixed(1)
+    }
+
+    fn one() -> UserWeight {
+        UserWeight::Fixed(1)
+    }
+}
+
+/// The weights `UserWeight::CrossValidated` chooses from by default.
+pub const USER_WEIGHT_GRID: [u32; 4] = [1, 3, 10, 30];
+
+fn default_user_weight_grid() -> Vec<u32> {
+    USER_WEIGHT_GRID.to_vec()
+}
+
+fn is_default_user_weight_grid(grid: &Vec<u32>) -> bool {
+    grid[..] == USER_WEIGHT_GRID
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// Everything that shapes a model. See [`TrainSettings::default`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
@@ -101,6 +141,24 @@ pub struct TrainSettings {
     /// once per (target, label).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sentiment_toward_target: bool,
+    /// How much a row of the user's own news ([`Domain::User`]) counts.
+    ///
+    /// [`Domain::User`]: crate::data::labeled::Domain::User
+    #[serde(default = "UserWeight::one", skip_serializing_if = "UserWeight::is_one")]
+    pub user_weight: UserWeight,
+    /// Candidate weights for [`UserWeight::CrossValidated`].
+    #[serde(
+        default = "default_user_weight_grid",
+        skip_serializing_if = "is_default_user_weight_grid"
+    )]
+    pub user_weight_grid: Vec<u32>,
+    /// With user rows: fit them in a domain of their own (feature
+    /// augmentation, Daumé III 2007: every classifier is fitted as a shared
+    /// part, learned from all rows, plus a part for each domain), and keep
+    /// the user domain's classifier, so the model keeps what generalises
+    /// from the corpus and learns what differs in the user's news.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub adapt: bool,
 }
 
 fn is_zero_f32(x: &f32) -> bool {
@@ -113,7 +171,8 @@ impl Default for TrainSettings {
     /// grams and character 3-6 grams; negation marking; min_df 2; 20,000
     /// features kept by chi-square; sublinear tf; alpha 0.1 (scikit-learn's
     /// C = 10); 200 L-BFGS iterations with up to 3 warm restarts; no CV;
-    /// seed 42.
+    /// seed 42; user rows (if any) weighted 1 and fitted in a domain of
+    /// their own.
     fn default() -> Self {
         TrainSettings {
             task: TaskSelection::Both,
@@ -141,6 +200,9 @@ impl Default for TrainSettings {
             mask_mentions: false,
             neutral_shift: 0.0,
             sentiment_toward_target: false,
+            user_weight: UserWeight::Fixed(1),
+            user_weight_grid: USER_WEIGHT_GRID.to_vec(),
+            adapt: true,
         }
     }
 }
@@ -170,6 +232,16 @@ impl TrainSettings {
                 return Err(Error::Settings("the alpha grid needs positive values".into()));
             }
         }
+        if self.user_weight == UserWeight::Fixed(0) {
+            return Err(Error::Settings("a user weight must be at least 1".into()));
+        }
+        if self.user_weight == UserWeight::CrossValidated
+            && (self.user_weight_grid.is_empty() || self.user_weight_grid.contains(&0))
+        {
+            return Err(Error::Settings(
+                "the user weight grid needs whole numbers of at least 1".into(),
+            ));
+        }
         if !self.neutral_shift.is_finite() {
             return Err(Error::Settings(format!(
                 "neutral shift must be finite, got {}",
@@ -192,6 +264,14 @@ impl std::ops::Deref for ValidSettings {
 }
 
 impl ValidSettings {
+    /// The user rows' weight, unless cross-validation is to choose it.
+    pub(crate) fn fixed_user_weight(&self) -> Option<u32> {
+        match self.0.user_weight {
+            UserWeight::Fixed(w) => Some(w),
+            UserWeight::CrossValidated => None,
+        }
+    }
+
     /// The logistic-regression settings with the penalty `alpha` (one of
     /// the checked grid's, or the checked default).
     pub(crate) fn logistic_with_alpha(&self, alpha: f32) -> LogisticParams {

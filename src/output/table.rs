@@ -127,7 +127,7 @@ fn paint(color: bool, label: AnyLabel, text: &str) -> String {
 fn evidence_text(evidence: &[Evidence]) -> String {
     evidence
         .iter()
-        .map(|e| format!("{:?} {:+.2}", e.term, e.contribution))
+        .map(|e| format!("{:?} {:+.2}", e.text, e.contribution))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -11,6 +11,7 @@
 //! makes the stratified, seeded folds and hold-outs. The same data and
 //! settings give the same model, byte for byte.
 
+pub(crate) mod adapt;
 pub(crate) mod fit;
 pub(crate) mod plan;
 pub(crate) mod progress;
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::data::labeled::Example;
+use crate::data::labeled::{Domain, Example};
 use crate::error::{Error, Result};
 use crate::labels::{ClassifierId, Task};
 use crate::model::settings::{StanceMode, TrainSettings, ValidSettings};
@@ -72,11 +73,19 @@ pub fn train(
         target_specs.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
+    let user_rows = examples.iter().any(|e| e.domain == Domain::User);
+    if user_rows && settings.cv_folds.is_some() {
+        return Err(Error::Settings(
+            "--cv chooses alpha on general data: train without the user's rows to choose it, then adapt with that alpha"
+                .into(),
+        ));
+    }
     // The stance modes to fit: `auto` compares per-target and joint fits by
-    // cross-validation when there are several targets.
+    // cross-validation when there are several targets (and no user rows,
+    // which a joint fit cannot adapt to).
     let modes: Vec<StanceMode> = match settings.stance_mode {
         _ if !tasks.contains(&Task::Stance) => Vec::new(),
-        StanceMode::Auto if target_specs.len() > 1 => vec![StanceMode::PerTarget, StanceMode::Joint],
+        StanceMode::Auto if target_specs.len() > 1 && !user_rows => vec![StanceMode::PerTarget, StanceMode::Joint],
         StanceMode::Auto => vec![StanceMode::PerTarget],
         mode => vec![mode],
     };
@@ -84,7 +93,7 @@ pub fn train(
     record.sentiment_repeats = sentiment_repeats;
 
     let counter = ProgressCounter::new(progress);
-    let selection = match select::select(&jobs, &modes, settings, &counter) {
+    let mut selection = match select::select(&jobs, &modes, settings, &counter) {
         Ok(selection) => selection,
         // `auto` was not asked to cross-validate: when it cannot (too few
         // rows of a class for the folds), it falls back to per-target fits
@@ -97,7 +106,20 @@ pub fn train(
         }
         Err(e) => return Err(e),
     };
-    record.stance_mode_scores = selection.mode_scores;
+    record.stance_mode_scores = std::mem::take(&mut selection.mode_scores);
+    if user_rows {
+        let weight = match settings.fixed_user_weight() {
+            Some(w) => w,
+            None => {
+                let (w, scores) = adapt::choose_user_weight(&jobs, settings, &counter)?;
+                record.user_weight_cv = scores;
+                w
+            }
+        };
+        selection.per_job.iter_mut().for_each(|h| h.user_weight = weight);
+        record.user_weight = Some(weight);
+        record.user_rows = adapt::user_rows(&jobs);
+    }
     let chosen = |job: &plan::FitJob| job.mode.is_none() || job.mode == selection.mode;
     counter.expect(jobs.iter().filter(|j| chosen(j)).count());
     let fitted: Vec<_> = jobs
@@ -175,7 +197,7 @@ pub(crate) fn two_people_model() -> Model {
                     target: target.to_string(),
                     stance: None,
                     sentiment: Some(label),
-                    split: None,
+                    ..Example::default()
                 });
             }
             // A neutral sentence about each, so the class exists.
@@ -185,7 +207,7 @@ pub(crate) fn two_people_model() -> Model {
                 target: a.to_string(),
                 stance: None,
                 sentiment: Some(Sentiment::Neutral),
-                split: None,
+                ..Example::default()
             });
         }
     }
@@ -211,7 +233,7 @@ mod tests {
             target: target.into(),
             stance: Some(stance),
             sentiment: None,
-            split: None,
+            ..Example::default()
         }
     }
 

@@ -6,13 +6,14 @@
 //! leaves out, and counts, stance rows that do not name their target;
 //! sentiment fits a text once per label), then extracts every row's terms
 //! once, in parallel, with the mask the job's classifier will apply at
-//! prediction time.
+//! prediction time. A job with rows of the user's own news is fitted in
+//! two domains (general and user) when the settings adapt to them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
-use crate::data::labeled::Example;
+use crate::data::labeled::{Domain, Example};
 use crate::error::{Error, Result};
 use crate::features::mask::MentionMask;
 use crate::features::terms::TermExtractor;
@@ -30,9 +31,12 @@ pub(crate) struct FitJob {
     pub mode: Option<StanceMode>,
     /// Whether the classifier masks its target's mentions.
     pub mask_target: bool,
-    /// The targets of a joint fit, which yields a classifier for each; any
-    /// other fit has none and yields one classifier.
+    /// The targets of a joint fit, which yields a classifier for each, or
+    /// the domains (general, user) of an adapted fit, which keeps the user
+    /// domain's; any other fit has none and yields one classifier.
     pub groups: Vec<String>,
+    /// Whether `groups` are the domains of an adapted fit.
+    pub adapted: bool,
     /// Rows the mention gate left out, per classifier.
     pub gated: Vec<(ClassifierId, usize)>,
     /// The labels present, in report order: the classifier's classes.
@@ -42,12 +46,29 @@ pub(crate) struct FitJob {
     pub labels: Vec<usize>,
     pub row_groups: Vec<usize>,
     pub docs: Vec<Vec<String>>,
+    /// Per row: its domain, and the article it comes from (its id when it
+    /// names none), which weight cross-validation keeps in one fold.
+    pub domains: Vec<Domain>,
+    pub articles: Vec<String>,
 }
+
+/// The names of an adapted fit's groups.
+const DOMAIN_GROUPS: [&str; 2] = ["general", "user"];
 
 impl FitJob {
     /// How many classifiers the job fits.
     pub(crate) fn n_groups(&self) -> usize {
         self.groups.len().max(1)
+    }
+
+    /// Whether any row comes from the user's own news.
+    pub(crate) fn has_user_rows(&self) -> bool {
+        self.domains.contains(&Domain::User)
+    }
+
+    /// The rows (indices) of `domain`.
+    pub(crate) fn rows_of(&self, domain: Domain) -> Vec<usize> {
+        (0..self.docs.len()).filter(|&i| self.domains[i] == domain).collect()
     }
 
     /// The index of the neutral class (`none` / `neutral`), if present.
@@ -62,10 +83,13 @@ struct Rows<'a> {
     task: Task,
     mode: Option<StanceMode>,
     mask_target: bool,
-    samples: Vec<(&'a str, Option<&'a TargetSpec>, AnyLabel)>,
+    samples: Vec<Sample<'a>>,
     groups: Vec<String>,
     gated: Vec<(ClassifierId, usize)>,
 }
+
+/// A row of a job: the example, the target whose mask applies, the label.
+type Sample<'a> = (&'a Example, Option<&'a TargetSpec>, AnyLabel);
 
 /// The jobs for stance in each of `modes` and, when asked, sentiment.
 /// `targets` are the stance targets (sorted), `aliases` the alias file's
@@ -129,8 +153,7 @@ fn stance_rows<'a>(
             (spec, kept, gated)
         })
         .collect();
-    let sample =
-        |spec: &'a TargetSpec, &(e, stance): &(&'a Example, Stance)| (e.text.as_str(), Some(spec), stance.into());
+    let sample = |spec: &'a TargetSpec, &(e, stance): &(&'a Example, Stance)| (e, Some(spec), stance.into());
     let all_samples = || {
         per_target
             .iter()
@@ -220,9 +243,9 @@ fn sentiment_rows<'a>(
         .iter()
         .filter_map(|e| {
             let target = toward.get(e.target.as_str());
-            e.sentiment.map(|l| (e.text.as_str(), target, AnyLabel::Sentiment(l)))
+            e.sentiment.map(|l| (e, target, AnyLabel::Sentiment(l)))
         })
-        .filter(|&(text, target, label)| seen.insert((text, target.map(|t| t.name.as_str()), label)))
+        .filter(|&(e, target, label)| seen.insert((e.text.as_str(), target.map(|t| t.name.as_str()), label, e.domain)))
         .collect();
     let repeated = examples.iter().filter(|e| e.sentiment.is_some()).count() - samples.len();
     let rows = Rows {
@@ -258,12 +281,26 @@ fn prepare(rows: &Rows, settings: &ValidSettings, targets: &[TargetSpec]) -> Res
         .iter()
         .map(|s| classes.iter().position(|c| *c == s.2).unwrap_or(0))
         .collect();
+    let adapted = settings.adapt && rows.samples.iter().any(|s| s.0.domain == Domain::User);
+    if adapted && !rows.groups.is_empty() {
+        return Err(Error::Training(format!(
+            "{}: a joint fit cannot also adapt to the user's rows (use --mode per-target)",
+            rows.id
+        )));
+    }
+    let groups: Vec<String> = match adapted {
+        true => DOMAIN_GROUPS.map(String::from).to_vec(),
+        false => rows.groups.clone(),
+    };
     let row_groups: Vec<usize> = rows
         .samples
         .iter()
-        .map(|s| {
-            s.1.and_then(|t| rows.groups.iter().position(|g| *g == t.name))
-                .unwrap_or(0)
+        .map(|s| match adapted {
+            true => (s.0.domain == Domain::User) as usize,
+            false => {
+                s.1.and_then(|t| rows.groups.iter().position(|g| *g == t.name))
+                    .unwrap_or(0)
+            }
         })
         .collect();
     let mut extractor = TermExtractor::default();
@@ -282,9 +319,9 @@ fn prepare(rows: &Rows, settings: &ValidSettings, targets: &[TargetSpec]) -> Res
     let docs: Vec<Vec<String>> = rows
         .samples
         .iter()
-        .map(|&(text, target, _)| {
+        .map(|&(e, target, _)| {
             let mask = target.and_then(|t| masks[t.name.as_str()].as_ref());
-            extractor.terms(&settings.terms, text, mask)
+            extractor.terms(&settings.terms, &e.text, mask)
         })
         .collect();
     Ok(FitJob {
@@ -292,11 +329,18 @@ fn prepare(rows: &Rows, settings: &ValidSettings, targets: &[TargetSpec]) -> Res
         task: rows.task,
         mode: rows.mode,
         mask_target: rows.mask_target,
-        groups: rows.groups.clone(),
+        groups,
+        adapted,
         gated: rows.gated.clone(),
         classes,
         labels,
         row_groups,
         docs,
+        domains: rows.samples.iter().map(|s| s.0.domain).collect(),
+        articles: rows
+            .samples
+            .iter()
+            .map(|s| s.0.article.clone().unwrap_or_else(|| s.0.id.clone()))
+            .collect(),
     })
 }

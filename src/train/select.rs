@@ -149,6 +149,7 @@ pub(crate) fn select(
             None => Vec::new(),
         };
         selection.per_job[i] = Hyperparameters {
+            user_weight: selection.per_job[i].user_weight,
             alpha,
             neutral_shift,
             cv_scores,
@@ -178,14 +179,7 @@ fn cross_validate(
         .map(|fold| {
             let train_idx: Vec<usize> = (0..job.labels.len()).filter(|&i| folds[i] != fold).collect();
             let test_idx: Vec<usize> = (0..job.labels.len()).filter(|&i| folds[i] == fold).collect();
-            let input = Vectorized::new(
-                &train_idx.iter().map(|&i| job.docs[i].clone()).collect::<Vec<_>>(),
-                &train_idx.iter().map(|&i| job.labels[i]).collect::<Vec<_>>(),
-                &train_idx.iter().map(|&i| job.row_groups[i]).collect::<Vec<_>>(),
-                job,
-                settings,
-            )
-            .map_err(|e| in_fold(e, fold))?;
+            let input = Vectorized::new(job, &train_idx, settings).map_err(|e| in_fold(e, fold))?;
             let test_rows: Vec<SparseVec> = test_idx
                 .iter()
                 .map(|&i| input.vectorizer.transform(&job.docs[i]))
@@ -194,7 +188,7 @@ fn cross_validate(
                 .par_iter()
                 .map(|&a| {
                     let classifiers = input
-                        .fit(&settings.logistic_with_alpha(a))
+                        .fit(&settings.logistic_with_alpha(a), 1)
                         .map_err(|e| in_fold(e, fold))?;
                     counter.tick(&format!("{} (cv alpha={a}, fold {})", job.id, fold + 1));
                     Ok(test_idx
@@ -308,11 +302,14 @@ mod tests {
             mode: Some(StanceMode::PerTarget),
             mask_target: false,
             groups: Vec::new(),
+            adapted: false,
             gated: Vec::new(),
             classes: Stance::ALL.map(Into::into).to_vec(),
             labels: Vec::new(),
             row_groups: Vec::new(),
             docs: Vec::new(),
+            domains: Vec::new(),
+            articles: Vec::new(),
         };
         let scored = |alpha: f32| OutOfFold {
             alpha,

@@ -117,7 +117,7 @@ pub(crate) fn stratified_holdout(examples: &[Example], fraction: f64, seed: u64)
     (fit, test)
 }
 
-fn fnv1a(s: &str) -> u64 {
+pub(crate) fn fnv1a(s: &str) -> u64 {
     s.bytes()
         .fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
@@ -146,7 +146,7 @@ mod tests {
             target: "A".into(),
             stance: Some(stance),
             sentiment: None,
-            split: None,
+            ..Example::default()
         };
         let mut rows = Vec::new();
         for i in 0..20 {
