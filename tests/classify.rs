@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 mod common;
 
-use common::{bin, json_lines};
+use common::{bin, json_lines, stdout};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -188,9 +188,52 @@ fn explain_lists_evidence() {
     let rows = json_lines(&out);
     let evidence = rows[0]["targets"][0]["stance"]["evidence"].as_array().unwrap();
     assert!(!evidence.is_empty() && evidence.len() <= 3);
-    let contributions: Vec<f64> = evidence.iter().map(|e| e["contribution"].as_f64().unwrap()).collect();
-    assert!(contributions.windows(2).all(|w| w[0] >= w[1]) && contributions[0] > 0.0);
+    // Strongest first, by size; the sign says which way.
+    let sizes: Vec<f64> = evidence
+        .iter()
+        .map(|e| e["contribution"].as_f64().unwrap().abs())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]) && sizes[0] > 0.0);
     assert!(rows[0]["sentiment"]["evidence"].as_array().is_some());
+}
+
+#[test]
+fn explain_shows_whole_words_and_phrases_of_the_text() {
+    // Every decision's evidence on the fixture articles is words of the
+    // article at its offsets, starting and ending at word boundaries:
+    // never a character n-gram ("c:kov") or a stem.
+    let out = classify(&["--format", "jsonl", "--explain", "3"], &[&articles()]);
+    let mut checked = 0;
+    for row in json_lines(&out) {
+        let path = row["article"].as_str().unwrap();
+        let article = std::fs::read_to_string(path).unwrap();
+        let decisions = row["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["stance"])
+            .chain(std::iter::once(&row["sentiment"]));
+        for d in decisions {
+            for e in d["evidence"].as_array().into_iter().flatten() {
+                let (start, end) = (
+                    e["start"].as_u64().unwrap() as usize,
+                    e["end"].as_u64().unwrap() as usize,
+                );
+                let text = e["text"].as_str().unwrap();
+                assert_eq!(&article[start..end], text, "{e}");
+                assert!(!text.starts_with("c:") && !text.contains("not_"), "{e}");
+                let before = article[..start].chars().next_back();
+                let after = article[end..].chars().next();
+                for c in [before, after].into_iter().flatten() {
+                    assert!(!c.is_alphanumeric(), "{text:?} is cut out of a word: {e}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "{checked}");
+    let table = classify(&["--format", "table", "--explain", "3"], &[&articles()]);
+    assert!(!stdout(&table).contains("\"c:"), "{}", stdout(&table));
 }
 
 #[test]

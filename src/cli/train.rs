@@ -341,7 +341,7 @@ fn write_json_report(
         .iter()
         .map(|c| (c.id.to_string(), c.fit.converged))
         .collect();
-    let report = serde_json::json!({
+    let mut report = serde_json::json!({
         "model": args.out.display().to_string(),
         "seconds": seconds,
         "fit_rows": model.training.fit_rows,
@@ -350,6 +350,11 @@ fn write_json_report(
         "converged": converged,
         "held_out": evaluation,
     });
+    if let Some(weight) = model.training.user_weight {
+        report["user_weight"] = weight.into();
+        report["user_weight_cv"] = serde_json::json!(model.training.user_weight_cv);
+        report["user_rows"] = serde_json::json!(model.training.user_rows);
+    }
     writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     Ok(())
 }
@@ -391,6 +396,34 @@ fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, sec
     }
     if let Some(note) = &record.stance_mode_note {
         writeln!(out, "  stance mode: {note}")?;
+    }
+    if let Some(weight) = record.user_weight {
+        let rows: Vec<String> = record.user_rows.iter().map(|(id, n)| format!("{id} {n}")).collect();
+        let chosen = match record.user_weight_cv.is_empty() {
+            true => String::new(),
+            false => {
+                let cells: Vec<String> = record
+                    .user_weight_cv
+                    .iter()
+                    .map(|(w, s)| format!("{w}: {s:.4}"))
+                    .collect();
+                format!(
+                    ", chosen by cross-validation over them (macro-F1 by weight: {})",
+                    cells.join(", ")
+                )
+            }
+        };
+        let adapted = if model.settings.adapt {
+            ", fitted in a domain of their own"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  your own news: {} rows, each counting {weight} time{}{chosen}{adapted}",
+            rows.join(", "),
+            if weight == 1 { "" } else { "s" }
+        )?;
     }
     if record.sentiment_repeats > 0 {
         writeln!(

@@ -222,7 +222,7 @@ impl<'m> Session<'m> {
             Strategy::Uncertain => (pick(&self.uncertain, &self.used)?, Strategy::Uncertain),
             Strategy::Random => (pick(&self.random, &self.used)?, Strategy::Random),
             Strategy::Mixed => {
-                let first = if self.drawn % 2 == 0 {
+                let first = if self.drawn.is_multiple_of(2) {
                     (&self.uncertain, Strategy::Uncertain)
                 } else {
                     (&self.random, Strategy::Random)
@@ -422,4 +422,106 @@ fn expected_gain(labels: usize) -> Option<f64> {
     }
     let (n0, g0) = EXPECTED_GAIN[upper - 1];
     Some(g0 + (g1 - g0) * (labels - n0) as f64 / (n1 - n0) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn candidate(article: usize, margin: f32) -> Candidate {
+        Candidate {
+            article,
+            statement: 0,
+            target: 0,
+            predicted: Decision::by_rule(Stance::None),
+            margin,
+        }
+    }
+
+    #[test]
+    fn uncertain_order_takes_one_statement_per_article_per_round() {
+        // Article 0 holds the three most uncertain statements.
+        let candidates = [
+            candidate(0, 0.01),
+            candidate(0, 0.02),
+            candidate(0, 0.03),
+            candidate(1, 0.5),
+            candidate(2, 0.2),
+        ];
+        assert_eq!(uncertain_order(&candidates), [0, 4, 3, 1, 2]);
+    }
+
+    fn articles() -> Vec<Article> {
+        let texts = [
+            "Moscow denied the strike. Washington condemned the raid on the market.",
+            "The Kremlin praised the talks. Moscow denied the strike.",
+            "Officials met in Geneva on Monday.",
+        ];
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Article {
+                id: format!("a{i}"),
+                text: t.to_string(),
+                meta: Default::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_session_asks_each_mentioning_statement_once_and_resumes() {
+        let model = Model::builtin().unwrap();
+        let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.jsonl");
+        let open = || LabelStore::open(&path).unwrap();
+        let mut session = Session::new(&classifier, articles(), open(), Strategy::Uncertain, 1, 3).unwrap();
+        // Three statements mention a target; the repeated one is asked once.
+        assert_eq!(session.progress().remaining, 3);
+        let first = session.current().unwrap();
+        assert!(!first.mentions.is_empty() && first.predicted.evidence.len() <= 3);
+        session
+            .label(first.key, Stance::Against, Some(Sentiment::Negative))
+            .unwrap();
+        let second = session.current().unwrap();
+        assert_ne!(second.key, first.key);
+        // Only the current statement can be labeled or skipped.
+        assert!(session.label(first.key, Stance::Favor, None).is_err());
+        session.skip(second.key).unwrap();
+        let third = session.current().unwrap();
+        session.label(third.key, Stance::None, None).unwrap();
+        assert!(session.current().is_none());
+        assert_eq!(session.progress().labeled, 2);
+        // Undo brings the last one back, first.
+        session.undo().unwrap();
+        assert_eq!(session.current().unwrap().key, third.key);
+        assert_eq!(session.progress().labeled, 1);
+
+        // A new session on the same file does not ask the labeled one again.
+        let mut resumed = Session::new(&classifier, articles(), open(), Strategy::Random, 1, 3).unwrap();
+        assert_eq!(resumed.progress().remaining, 2);
+        let mut asked = Vec::new();
+        while let Some(item) = resumed.current() {
+            asked.push((item.text.clone(), item.target.clone()));
+            resumed.skip(item.key).unwrap();
+        }
+        assert_eq!(asked.len(), 2);
+        assert!(!asked.contains(&(first.text.clone(), first.target.clone())));
+    }
+
+    #[test]
+    fn mixed_alternates_uncertain_and_random() {
+        let model = Model::builtin().unwrap();
+        let classifier = ArticleClassifier::new(&model, None, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = LabelStore::open(&dir.path().join("l.jsonl")).unwrap();
+        let mut session = Session::new(&classifier, articles(), store, Strategy::Mixed, 7, 0).unwrap();
+        let mut strategies = Vec::new();
+        while let Some(item) = session.current() {
+            strategies.push(item.strategy.clone());
+            session.skip(item.key).unwrap();
+        }
+        assert_eq!(strategies, ["uncertain", "random", "uncertain"]);
+    }
 }

@@ -89,8 +89,8 @@ fn default_user_weight_grid() -> Vec<u32> {
     USER_WEIGHT_GRID.to_vec()
 }
 
-fn is_default_user_weight_grid(grid: &Vec<u32>) -> bool {
-    grid[..] == USER_WEIGHT_GRID
+fn is_default_user_weight_grid(grid: &[u32]) -> bool {
+    *grid == USER_WEIGHT_GRID
 }
 
 fn yes() -> bool {

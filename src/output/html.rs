@@ -2,7 +2,7 @@
 //! statement highlighted by its stance toward a chosen target, every
 //! probability on hover, a bar chart per article and the corpus table.
 
-use crate::classify::{ArticleResult, CorpusSummary};
+use crate::classify::{ArticleResult, CorpusSummary, StatementResult};
 use crate::data::articles::Article;
 use crate::output::StanceCounts;
 
@@ -40,6 +40,7 @@ article h2{font-size:16px;margin:0 0 8px}
 .bar{display:flex;height:14px;border-radius:3px;overflow:hidden;background:#eef0f2}
 .bar span{display:block;height:100%}
 .bar .favor{background:#8fd19e}.bar .against{background:#f28b96}.bar .none{background:#d0d4d8}
+.ev.pos{text-decoration:underline 2px #2e7d32}.ev.neg{text-decoration:underline 2px #c62828}
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid #dcdcde;text-align:left}
 "#;
 
@@ -50,7 +51,7 @@ pub(super) fn head(model: &str, targets: &[String]) -> String {
         .map(|(i, t)| format!("<option value=\"{i}\">{}</option>", escape(t)))
         .collect();
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>stance report</title><style>{HTML_STYLE}</style></head><body>\n<header><h1>stance report</h1><p>{}</p></header><main>\n<div class=\"controls\"><label>Highlight stance toward <select id=\"target\">{options}</select></label> <span id=\"statement-count\"></span></div>\n<div class=\"legend\"><span><span class=\"key favor\"></span>favor</span><span><span class=\"key against\"></span>against</span><span><span class=\"key none\"></span>none / not mentioned</span><span>Hover a statement for every probability.</span></div>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>stance report</title><style>{HTML_STYLE}</style></head><body>\n<header><h1>stance report</h1><p>{}</p></header><main>\n<div class=\"controls\"><label>Highlight stance toward <select id=\"target\">{options}</select></label> <span id=\"statement-count\"></span></div>\n<div class=\"legend\"><span><span class=\"key favor\"></span>favor</span><span><span class=\"key against\"></span>against</span><span><span class=\"key none\"></span>none / not mentioned</span><span>Hover a statement for every probability and its evidence; with --explain, words underlined green pushed the stance toward the selected target, red against it.</span></div>\n",
         escape(model)
     )
 }
@@ -101,6 +102,14 @@ pub(super) fn article(article: &Article, result: &ArticleResult) -> String {
             for (what, d) in t.decisions() {
                 let probs: Vec<String> = d.probabilities.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
                 title.push_str(&format!("{}: {what}{} ({})\n", t.target, d.label, probs.join(", ")));
+                if !d.evidence.is_empty() {
+                    let words: Vec<String> = d
+                        .evidence
+                        .iter()
+                        .map(|e| format!("\"{}\" {:+.2}", e.text, e.contribution))
+                        .collect();
+                    title.push_str(&format!("  evidence: {}\n", words.join(", ")));
+                }
             }
         }
         title.push_str(&format!(
@@ -127,12 +136,68 @@ pub(super) fn article(article: &Article, result: &ArticleResult) -> String {
                 .collect::<Vec<_>>()
                 .join(" "),
             escape(&title),
-            escape(&text[st.start..st.end])
+            with_evidence(text, st)
         ));
         pos = st.end;
     }
     out.push_str(&escape(&text[pos.min(text.len())..]));
     out.push_str("</div></article>\n");
+    out
+}
+
+/// The statement's text, its stance evidence toward each target marked:
+/// every run of text inside a target's evidence is a `<span class="ev">`
+/// whose `data-ev` lists the targets (by position) and the sign (`0+ 1-`),
+/// which the page's script underlines for the selected target. A target's
+/// evidence is taken strongest first, leaving out spans that overlap one
+/// already taken (a phrase and its words).
+fn with_evidence(text: &str, st: &StatementResult) -> String {
+    let mut kept: Vec<(usize, usize, usize, bool)> = Vec::new();
+    for (t, target) in st.targets.iter().enumerate() {
+        let Some(d) = target.stance.as_ref().filter(|_| target.mentioned) else {
+            continue;
+        };
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for e in &d.evidence {
+            if e.start < st.start || e.end > st.end || taken.iter().any(|&(a, b)| e.start < b && a < e.end) {
+                continue;
+            }
+            taken.push((e.start, e.end));
+            kept.push((e.start, e.end, t, e.contribution > 0.0));
+        }
+    }
+    if kept.is_empty() {
+        return escape(&text[st.start..st.end]);
+    }
+    let mut cuts: Vec<usize> = kept.iter().flat_map(|&(a, b, _, _)| [a, b]).collect();
+    cuts.extend([st.start, st.end]);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = String::new();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let marks: Vec<String> = kept
+            .iter()
+            .filter(|&&(s, e, _, _)| s <= a && b <= e)
+            .map(|&(_, _, t, positive)| format!("{t}{}", if positive { '+' } else { '-' }))
+            .collect();
+        match marks.is_empty() {
+            true => out.push_str(&escape(&text[a..b])),
+            false => {
+                // Painted for the first target, as the page opens.
+                let class = match marks.iter().find(|m| m.starts_with("0") && m.len() == 2) {
+                    Some(m) if m.ends_with('+') => "ev pos",
+                    Some(_) => "ev neg",
+                    None => "ev",
+                };
+                out.push_str(&format!(
+                    "<span class=\"{class}\" data-ev=\"{}\">{}</span>",
+                    marks.join(" "),
+                    escape(&text[a..b])
+                ))
+            }
+        }
+    }
     out
 }
 
@@ -172,7 +237,7 @@ pub(super) fn tail(corpus: &CorpusSummary) -> String {
         ""
     };
     format!(
-        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th>{sentiment_headers}</tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
+        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th>{sentiment_headers}</tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});document.querySelectorAll('.ev').forEach(e=>{{const m=(e.dataset.ev||'').split(' ').find(x=>x.slice(0,-1)===String(i));e.className='ev'+(m?(m.endsWith('+')?' pos':' neg'):'');}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
         corpus.articles, corpus.statements
     )
 }

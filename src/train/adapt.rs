@@ -57,6 +57,11 @@ pub(crate) fn choose_user_weight(
         .par_iter()
         .map(|job| out_of_fold(job, settings, counter))
         .collect::<Result<_>>()?;
+    if per_job.iter().all(|job| job.iter().all(Vec::is_empty)) {
+        return Err(Error::Training(
+            "too few rows of your own news to choose their weight by cross-validation: give it (FILE:W)".into(),
+        ));
+    }
     let scores: Vec<(u32, f64)> = grid
         .iter()
         .enumerate()
@@ -105,7 +110,10 @@ fn out_of_fold(
         .into_par_iter()
         .map(|fold| {
             let (test, train): (Vec<usize>, Vec<usize>) = user.iter().partition(|&&i| fold_of(i) == fold);
-            if test.is_empty() {
+            // A fold whose training rows lack a class cannot be fitted: it
+            // is left out of the score.
+            let complete = (0..job.classes.len()).all(|c| general.iter().chain(&train).any(|&i| job.labels[i] == c));
+            if test.is_empty() || !complete {
                 return Ok(vec![Vec::new(); grid.len()]);
             }
             let input = match &base {

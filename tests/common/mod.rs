@@ -2,6 +2,8 @@
 //! fixtures and reading what it printed. Each test file uses a subset.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
