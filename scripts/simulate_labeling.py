@@ -18,7 +18,7 @@ corpus-only model is scored on the same folds.
 
 Usage: python3 scripts/simulate_labeling.py [--stance target/release/stance]
        [--folds 5] [--budgets 50,100,200,300] [--strategies uncertain,random,mixed]
-       [--work DIR] [--out results.json]
+       [--work DIR] [--out results.json] [--train-args '--calibration none']
 Needs ../shared/datasets (not in the repository). Prints the learning-curve
 table (mean macro-F1 over the folds, and the per-fold figures) in Markdown.
 """
@@ -64,6 +64,7 @@ def train(args, out_model, test, labels=None):
         cmd += ["--data", labels + ":cv"]
     cmd += ["--targets", "training_data/targets.json", "--mention-gate", "--alpha", "0.3",
             "--task", "stance", "--test", test, "--out", out_model, "--format", "json"]
+    cmd += args.train_args.split()
     stdout, seconds = run(cmd)
     report = json.loads(stdout)
     model = json.load(open(out_model))
@@ -84,6 +85,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--work", default="/tmp/stance-simulation")
     p.add_argument("--out", default=None)
+    p.add_argument("--train-args", default="",
+                   help="extra flags for every `stance train`, e.g. '--calibration none'")
     args = p.parse_args()
     budgets = [int(b) for b in args.budgets.split(",")]
     strategies = args.strategies.split(",")

@@ -80,10 +80,46 @@ impl Error {
         }
     }
 
+    /// An output path that cannot be written safely (a device, a FIFO, a
+    /// directory).
+    pub(crate) fn output_path(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::DataFile {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// A JSON parse error of one line, with its column and without the "at line
+/// 1 column C" serde_json appends (the caller names the file's line).
+pub(crate) fn json_line_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    match e.column() {
+        0 => format!("invalid JSON: {message}"),
+        c => format!("invalid JSON at column {c}: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_line_errors_name_the_column_once_and_no_line() {
+        let e = serde_json::from_str::<serde_json::Value>("{bad").unwrap_err();
+        let m = json_line_error(&e);
+        assert_eq!(m, "invalid JSON at column 2: key must be a string");
+        assert!(!m.contains("line"));
     }
 }

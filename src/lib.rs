@@ -37,47 +37,62 @@
 //! statement and summaries), `data/` and `output/` (what is read and
 //! written), `evaluate/` (scores and the challenge suite).
 
+mod aggregate;
 mod batch;
 mod classify;
 mod data;
 mod error;
 mod evaluate;
 mod features;
+mod files;
 mod label;
 mod labels;
 mod metrics;
 mod model;
 mod output;
+mod prevalence;
 mod scores;
 mod text;
 mod train;
 
+pub use aggregate::{
+    Aggregate, Aggregator, ClassifiedLine, ClassifiedStance, ClassifiedTarget, DATE_FIELD, Group, Grouping, PerTarget,
+    Period,
+};
 pub use batch::{BATCH_ARTICLES, BATCH_BYTES, RunSummary, classify_stream};
 pub use classify::{
     ArticleClassifier, ArticleResult, CorpusSummary, CorpusTargetSummary, DecisionView, Highlight, SentimentCounts,
     StatementResult, TargetStance, TargetSummary,
 };
-pub use data::articles::{Article, ArticleReader, InputFormat};
+pub use data::articles::{Article, ArticleReader, InputFormat, Inputs, expand_inputs, is_jsonl_name, looks_like_jsonl};
 pub use data::labeled::{BadRows, Dataset, Domain, Example, read_dataset, read_dataset_with};
 pub use error::{Error, Result};
-pub use evaluate::check::{ChallengeItem, CheckReport, Failure, PhenomenonScore, below_floors, read_suite, run_check};
-pub use evaluate::{Evaluation, evaluate, record_held_out};
+pub use evaluate::check::{
+    BUILTIN_FLOORS, BUILTIN_SUITE, ChallengeItem, CheckReport, Failure, PhenomenonScore, below_floors, builtin_suite,
+    read_suite, run_check,
+};
+pub use evaluate::{CalibrationFigures, Evaluation, evaluate, record_held_out};
 pub use features::terms::TermSettings;
 pub use features::vectorize::{Selection, VectorSettings};
+pub use files::{output_target, write_atomically};
 pub use label::server::LabelServer;
 pub use label::store::{LabelRecord, LabelStore};
 pub use label::{Item, LabelProgress, Session as LabelSession, Strategy};
 pub use labels::{AnyLabel, ClassifierId, Label, Sentiment, Stance, Task};
 pub use metrics::{ClassMetrics, Confusion, Report};
+pub use model::calibration::{Calibration, CalibrationMethod};
 pub use model::decision::{Decision, Evidence, Probabilities};
 pub use model::info::{ClassifierInfo, ModelInfo};
 pub use model::logistic::{FitDiagnostics, LogisticParams};
 pub use model::settings::{StanceMode, TaskSelection, TrainSettings, USER_WEIGHT_GRID, UserWeight, ValidSettings};
 pub use model::{BUILTIN_NAME, DataFileInfo, Model, SentimentScope, TrainingRecord};
-pub use output::{Format, ResultWriter};
+pub use output::aggregate::{AggregateFormat, write_aggregate};
+pub use output::{Format, ResultWriter, plural};
+pub use prevalence::{Effort, Estimator, Net, PRIOR_STATEMENTS, Prevalence, Shares};
 pub use text::mentions::{Mention, MentionFinder};
 pub use text::segment::{Statement, split_statements};
-pub use text::targets::{TargetSpec, read_targets_file, same_target};
+pub use text::targets::{TargetSpec, builtin_targets, read_targets_file, same_target};
+pub use train::calibrate::{Recalibration, recalibrate};
 pub use train::{HoldOut, Progress, Split, hold_out, train};
 
 /// The README's examples, compiled and run as doctests.

@@ -16,10 +16,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("stance: error: {err:#}");
+            eprintln!("stance: error: {}", message(&err));
             ExitCode::from(1)
         }
     }
+}
+
+/// The error and its causes in one line, each cause said once: a cause
+/// whose text the message already holds (an OS error its wrapper quotes)
+/// is left out.
+fn message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// A panic is a bug, never the user's fault: say so in one line and exit

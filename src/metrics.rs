@@ -13,8 +13,11 @@ use crate::labels::{AnyLabel, Label, Stance, Task};
 /// Precision, recall and F1 of one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassMetrics {
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub precision: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub recall: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub f1: f64,
     pub support: usize,
 }
@@ -30,10 +33,15 @@ pub struct Confusion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub n: usize,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub accuracy: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub macro_f1: f64,
     /// Mean of F1(favor) and F1(against); only for stance.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::scores::rounded_option"
+    )]
     pub f_avg: Option<f64>,
     pub per_class: BTreeMap<String, ClassMetrics>,
     pub confusion: Confusion,

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 #[test]
+#[ignore = "slow (minutes): `cargo test --release -- --ignored` runs it (.ci/run does)"]
 fn readme_command_rebuilds_the_shipped_model() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();

@@ -15,6 +15,7 @@
 pub(crate) mod result;
 pub(crate) mod summary;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use crate::data::articles::Article;
@@ -26,6 +27,7 @@ use crate::labels::{Label, Sentiment, Stance};
 use crate::model::classifier::compile;
 use crate::model::decision::{ClassLabels, Decision};
 use crate::model::{Model, TextClassifier};
+use crate::prevalence::{Effort, Estimator, group_seed};
 use crate::scores::argmax;
 use crate::text::mentions::MentionFinder;
 use crate::text::segment::split_statements;
@@ -35,6 +37,7 @@ use crate::text::tokenize::{Token, TokenKind, tokenize};
 pub use result::{DecisionView, StatementResult, TargetStance};
 use summary::summarize;
 pub use summary::{ArticleResult, CorpusSummary, CorpusTargetSummary, Highlight, SentimentCounts, TargetSummary};
+pub(crate) use summary::{counted, mentioning};
 
 /// A worker thread's working memory: the training path's term extractor
 /// (for classifiers that mask, and for evidence) and the compiled scorer's
@@ -84,6 +87,11 @@ pub struct ArticleClassifier<'m> {
     /// The classifiers that mask nothing, merged (see [`crate::features::compiled`]).
     scorer: Option<CompiledScorer>,
     explain: usize,
+    /// Per target, its prevalence estimator (a calibrated stance
+    /// classifier), when summaries are to carry corrected prevalence.
+    estimators: Option<Vec<Option<Estimator>>>,
+    /// Whether each article's summary carries its corrected prevalence.
+    article_prevalence: bool,
 }
 
 /// Per statement: its tokens other than clause boundaries (for the mention
@@ -161,7 +169,79 @@ impl<'m> ArticleClassifier<'m> {
             sentiment,
             scorer,
             explain,
+            estimators: None,
+            article_prevalence: false,
         })
+    }
+
+    /// Makes every article's summary (and the corpus's, see
+    /// [`estimate_corpus`](Self::estimate_corpus)) carry each stance's
+    /// prevalence corrected for the classifier's errors, for targets whose
+    /// stance classifier is calibrated.
+    pub fn with_prevalence(self) -> Self {
+        let mut classifier = self.with_estimators();
+        classifier.article_prevalence = true;
+        classifier
+    }
+
+    /// Makes the prevalence estimators (see [`estimator`](Self::estimator))
+    /// without estimating each article's: for aggregates, which estimate
+    /// groups of articles.
+    pub fn with_estimators(mut self) -> Self {
+        let estimators = self
+            .targets
+            .iter()
+            .map(|t| {
+                let (decider, _) = t.stance.as_ref()?;
+                let calibration = decider.classifier.calibration.as_ref()?;
+                let seed = group_seed(&["calibration", &t.spec.name]);
+                Some(Estimator::new(
+                    calibration,
+                    decider.classifier.classifier.classes(),
+                    Effort::TABLE.replicates,
+                    seed,
+                ))
+            })
+            .collect();
+        self.estimators = Some(estimators);
+        self
+    }
+
+    /// Fills in the corpus's corrected prevalence per target (with
+    /// [`with_prevalence`](Self::with_prevalence)), from its sample of
+    /// mentioning statements: exact up to 10,000 per target, beyond that
+    /// the sample standing for them all.
+    pub fn estimate_corpus(&self, corpus: &mut CorpusSummary) {
+        let Some(estimators) = &self.estimators else { return };
+        for (i, t) in corpus.targets.iter_mut().enumerate() {
+            let Some(estimator) = self
+                .targets
+                .iter()
+                .position(|e| e.spec.name == t.target)
+                .and_then(|p| estimators[p].as_ref())
+            else {
+                continue;
+            };
+            let sample = &corpus.samples[i];
+            // The sample's share of the mentioning statements, applied to
+            // the corpus's statements.
+            let statements = match sample.seen {
+                0 => corpus.statements,
+                seen => (corpus.statements as f64 * sample.rows.len() as f64 / seen as f64).round() as usize,
+            };
+            let seed = group_seed(&["corpus", &t.target]);
+            let mut p = estimator.estimate(statements.max(sample.rows.len()), &sample.rows, Effort::TABLE, seed);
+            p.statements = corpus.statements;
+            p.mentioning = sample.seen;
+            t.prevalence = Some(p);
+        }
+    }
+
+    /// The prevalence estimator of the `i`th target (in output order), if
+    /// made [`with_prevalence`](Self::with_prevalence) and its stance
+    /// classifier is calibrated.
+    pub fn estimator(&self, i: usize) -> Option<&Estimator> {
+        self.estimators.as_ref()?.get(i)?.as_ref()
     }
 
     /// The target names, in output order.
@@ -246,7 +326,9 @@ impl<'m> ArticleClassifier<'m> {
                     start: st.start,
                     end: st.end,
                     text: body.to_string(),
-                    dateline: st.prefix.map(|(a, b)| text[a..b].to_string()),
+                    dateline: st.prefix.filter(|_| !st.bullet).map(|(a, b)| text[a..b].to_string()),
+                    bullet: st.prefix.filter(|_| st.bullet).map(|(a, b)| text[a..b].to_string()),
+                    furniture: st.furniture,
                     targets,
                     sentiment,
                 }
@@ -255,7 +337,16 @@ impl<'m> ArticleClassifier<'m> {
         let summary = self
             .targets
             .iter()
-            .map(|t| summarize(&t.spec.name, &statements))
+            .enumerate()
+            .map(|(i, t)| {
+                let mut s = summarize(&t.spec.name, &statements);
+                if let Some(estimator) = self.estimator(i).filter(|_| self.article_prevalence) {
+                    let rows = mentioning(&t.spec.name, &statements);
+                    let seed = group_seed(&[id, &t.spec.name]);
+                    s.prevalence = Some(estimator.estimate(counted(&statements), &rows, Effort::ARTICLE, seed));
+                }
+                s
+            })
             .collect();
         ArticleResult {
             id: id.to_string(),
@@ -412,14 +503,15 @@ impl<'m> ArticleClassifier<'m> {
         let classifier = decider.classifier;
         // The merged heads score the unmasked statement, so a masked
         // decision always takes the string path.
-        let fallback;
-        let probabilities: &[f32] = match (decider.head, &self.scorer) {
-            (Some(h), Some(scorer)) if mask.is_none() => &scores.heads[scorer.head_range(h)],
-            _ => {
-                fallback = classifier.probabilities(&classifier.featurize(&mut ws.extractor, text, mask));
-                &fallback
-            }
+        let raw: Cow<[f32]> = match (decider.head, &self.scorer) {
+            (Some(h), Some(scorer)) if mask.is_none() => Cow::Borrowed(&scores.heads[scorer.head_range(h)]),
+            _ => Cow::Owned(classifier.probabilities(&classifier.featurize(&mut ws.extractor, text, mask))),
         };
+        let calibrated = match &classifier.calibration {
+            Some(c) => Cow::Owned(c.apply(&raw)),
+            None => raw,
+        };
+        let probabilities = &calibrated[..];
         let evidence = match explain {
             0 => Vec::new(),
             k => classifier.explain(&mut ws.extractor, text, mask, argmax(probabilities), k),

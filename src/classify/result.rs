@@ -78,6 +78,13 @@ impl TargetStance {
     }
 }
 
+impl StatementResult {
+    /// Whether it counts in summaries (it is not page furniture).
+    pub fn counts(&self) -> bool {
+        !self.furniture
+    }
+}
+
 /// One statement of an article.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatementResult {
@@ -87,9 +94,17 @@ pub struct StatementResult {
     pub start: usize,
     pub end: usize,
     pub text: String,
-    /// The dateline or bullet marker before the statement, if any.
+    /// The dateline before the statement (`MOSCOW (Reuters) -`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dateline: Option<String>,
+    /// The bullet marker before the statement (`-`, `*`, `1.`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bullet: Option<String>,
+    /// Page furniture ("Related Content", "Share this article", a line of
+    /// a word or two), not a statement: classified like one, but left out
+    /// of every summary and count.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub furniture: bool,
     pub targets: Vec<TargetStance>,
     pub sentiment: Decision<Sentiment>,
 }

@@ -4,12 +4,17 @@
 //!
 //! Counts are per target over the statements that mention it. The corpus
 //! line averages per-article net stance so that long articles do not
-//! dominate it.
+//! dominate it. With a calibrated model, and when asked, each also carries
+//! the prevalence of each stance corrected for the classifier's errors
+//! ([`crate::prevalence`]); the corpus estimates it from a bounded,
+//! seeded sample of the mentioning statements, so memory stays bounded.
 
 use serde::Serialize;
 
 use crate::classify::result::StatementResult;
-use crate::labels::{Sentiment, Stance};
+use crate::labels::{Label, Sentiment, Stance};
+use crate::prevalence::Prevalence;
+use crate::scores::round_figure;
 use crate::text::targets::same_target;
 
 /// An article's result: its statements and its summary.
@@ -24,6 +29,7 @@ pub struct ArticleResult {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Highlight {
     pub index: usize,
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub confidence: f32,
     pub text: String,
 }
@@ -63,6 +69,7 @@ pub struct TargetSummary {
     pub against: usize,
     pub none: usize,
     /// (favor - against) / mentioning, in [-1, 1]; 0 when not mentioned.
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub net_stance: f32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub most_favor: Option<Highlight>,
@@ -72,6 +79,37 @@ pub struct TargetSummary {
     /// model trained with `--sentiment-toward-target`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<SentimentCounts>,
+    /// Shares of each stance over the article's statements, counted and
+    /// corrected, with the net stance's interval (a calibrated model, when
+    /// asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevalence: Option<Prevalence>,
+}
+
+/// The statements mentioning `target`: each its label and calibrated
+/// probabilities in label order (for the prevalence estimate).
+pub(crate) fn mentioning(target: &str, statements: &[StatementResult]) -> Vec<(Stance, [f32; 3])> {
+    statements
+        .iter()
+        .filter(|st| st.counts())
+        .filter_map(|st| st.targets.iter().find(|t| same_target(&t.target, target)))
+        .filter(|t| t.mentioned)
+        .filter_map(|t| {
+            let d = t.stance.as_ref()?;
+            let p = d.probabilities.as_ref()?;
+            // As printed (rounded), so estimates from `classify` output
+            // read back are the same.
+            Some((
+                d.label,
+                Stance::ALL.map(|l| round_figure(p.get(l).unwrap_or(0.0) as f64) as f32),
+            ))
+        })
+        .collect()
+}
+
+/// How many of `statements` count in summaries (those not page furniture).
+pub(crate) fn counted(statements: &[StatementResult]) -> usize {
+    statements.iter().filter(|s| s.counts()).count()
 }
 
 pub(crate) fn summarize(target: &str, statements: &[StatementResult]) -> TargetSummary {
@@ -85,8 +123,9 @@ pub(crate) fn summarize(target: &str, statements: &[StatementResult]) -> TargetS
         most_favor: None,
         most_against: None,
         sentiment: None,
+        prevalence: None,
     };
-    for st in statements {
+    for st in statements.iter().filter(|st| st.counts()) {
         let Some(t) = st.targets.iter().find(|t| same_target(&t.target, target)) else {
             continue;
         };
@@ -141,11 +180,49 @@ pub struct CorpusTargetSummary {
     pub against: usize,
     pub none: usize,
     /// Mean of the per-article net stance over articles that mention it.
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub mean_article_net_stance: f32,
     /// Sentiment toward the target, summed over statements (a model
     /// trained with `--sentiment-toward-target`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<SentimentCounts>,
+    /// Shares of each stance over the corpus's statements, counted and
+    /// corrected (see [`ArticleClassifier::estimate_corpus`]).
+    ///
+    /// [`ArticleClassifier::estimate_corpus`]: crate::classify::ArticleClassifier::estimate_corpus
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevalence: Option<Prevalence>,
+}
+
+/// Most mentioning statements per target the corpus estimate is made from;
+/// beyond it, a uniform sample of this many.
+pub(crate) const CORPUS_SAMPLE: usize = 10_000;
+
+/// A uniform sample (reservoir sampling, seeded by position) of the
+/// statements mentioning a target, with how many were seen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Reservoir {
+    pub seen: usize,
+    pub rows: Vec<(Stance, [f32; 3])>,
+}
+
+impl Reservoir {
+    fn add(&mut self, row: (Stance, [f32; 3])) {
+        self.seen += 1;
+        if self.rows.len() < CORPUS_SAMPLE {
+            self.rows.push(row);
+            return;
+        }
+        // splitmix64 of the position: the same input, the same sample.
+        let mut z = (self.seen as u64).wrapping_add(0x9e3779b97f4a7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^= z >> 31;
+        let j = (z % self.seen as u64) as usize;
+        if j < CORPUS_SAMPLE {
+            self.rows[j] = row;
+        }
+    }
 }
 
 /// A running corpus summary.
@@ -156,13 +233,16 @@ pub struct CorpusSummary {
     pub targets: Vec<CorpusTargetSummary>,
     #[serde(skip)]
     net_sums: Vec<f64>,
+    /// Per target, the sample its corrected prevalence is estimated from.
+    #[serde(skip)]
+    pub(crate) samples: Vec<Reservoir>,
 }
 
 impl CorpusSummary {
     /// Adds an article's figures.
     pub fn add(&mut self, article: &ArticleResult) {
         self.articles += 1;
-        self.statements += article.statements.len();
+        self.statements += counted(&article.statements);
         for s in &article.summary {
             let pos = match self.targets.iter().position(|t| t.target == s.target) {
                 Some(p) => p,
@@ -172,6 +252,7 @@ impl CorpusSummary {
                         ..Default::default()
                     });
                     self.net_sums.push(0.0);
+                    self.samples.push(Reservoir::default());
                     self.targets.len() - 1
                 }
             };
@@ -184,6 +265,11 @@ impl CorpusSummary {
                 t.sentiment
                     .get_or_insert_with(SentimentCounts::default)
                     .add_counts(counts);
+            }
+            if s.prevalence.is_some() {
+                for row in mentioning(&s.target, &article.statements) {
+                    self.samples[pos].add(row);
+                }
             }
             if s.mentioning > 0 {
                 t.articles_mentioning += 1;

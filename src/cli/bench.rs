@@ -12,7 +12,7 @@ use stance::classify_stream;
 use stance::{Article, ArticleReader, InputFormat};
 use stance::{Format, ResultWriter};
 
-use super::{ReportFormat, load_model, worker_pool};
+use super::{ReportFormat, load_model, plural, worker_pool};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -24,8 +24,8 @@ pub struct BenchArgs {
     input: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     input_format: InputFormat,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 or more (default: all cores).
+    #[arg(long, value_name = "N", value_parser = super::thread_count)]
     threads: Option<usize>,
     /// Timed repetitions after one untimed warm-up run.
     #[arg(long, default_value_t = 3)]
@@ -80,10 +80,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
     } else {
         writeln!(
             out,
-            "{} sentences, {:.1} MB in {seconds:.3} s ({} repeats, {threads} threads): {:.0} sentences/s, {:.2} MB/s, peak RSS {:.1} MB",
-            sentences,
+            "{}, {:.1} MB in {seconds:.3} s ({}, {}): {:.0} sentences/s, {:.2} MB/s, peak RSS {:.1} MB",
+            plural(sentences, "sentence", "sentences"),
             total_bytes as f64 / 1e6,
-            args.repeat,
+            plural(args.repeat, "repeat", "repeats"),
+            plural(threads, "thread", "threads"),
             sentences as f64 / seconds,
             total_bytes as f64 / 1e6 / seconds,
             peak_rss_mb()

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use stance::ArticleClassifier;
-use stance::{CheckReport, below_floors, read_suite, run_check};
+use stance::{BUILTIN_FLOORS, BUILTIN_SUITE, CheckReport, below_floors, builtin_suite, read_suite, run_check};
 
 use super::{ReportFormat, load_model};
 
@@ -17,10 +17,13 @@ pub struct CheckArgs {
     /// Model file (default: the shipped model).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Challenge suite (JSONL with id, text, target, stance, phenomenon).
-    #[arg(long, default_value = "tests/challenge.jsonl")]
-    suite: PathBuf,
-    /// JSON object of minimum accuracy per phenomenon; exit 1 if any is missed.
+    /// Challenge suite (JSONL with id, text, target, stance, phenomenon);
+    /// default: the suite built into the binary.
+    #[arg(long)]
+    suite: Option<PathBuf>,
+    /// JSON object of minimum accuracy per phenomenon; exit 1 if any is
+    /// missed (default: the built-in floors with the built-in suite, none
+    /// with another).
     #[arg(long, value_name = "FILE")]
     floors: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
@@ -30,15 +33,19 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> Result<()> {
     let (model, model_name) = load_model(args.model.as_deref())?;
     let classifier = ArticleClassifier::new(&model, None, 0)?;
-    let items = read_suite(&args.suite)?;
+    let (items, suite_name) = match &args.suite {
+        Some(path) => (read_suite(path)?, path.display().to_string()),
+        None => (builtin_suite(), BUILTIN_SUITE.to_string()),
+    };
     let report = run_check(&classifier, &items)?;
-    let floors: BTreeMap<String, f64> = match &args.floors {
-        Some(path) => {
+    let floors: BTreeMap<String, f64> = match (&args.floors, &args.suite) {
+        (Some(path), _) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             serde_json::from_str(&text)
                 .with_context(|| format!("{}: expected {{\"phenomenon\": floor, ...}}", path.display()))?
         }
-        None => Default::default(),
+        (None, None) => serde_json::from_str(BUILTIN_FLOORS).context("the built-in floors")?,
+        (None, Some(_)) => Default::default(),
     };
     let below = below_floors(&report, &floors)?;
     let stdout = std::io::stdout();
@@ -46,7 +53,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
     match args.format {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
         ReportFormat::Table => {
-            let title = format!("{model_name} on {}", args.suite.display());
+            let title = format!("{model_name} on {suite_name}");
             write_table(&mut out, &title, &report, &floors)?;
         }
     }

@@ -10,11 +10,11 @@ use clap::ValueEnum;
 use stance::ArticleClassifier;
 use stance::classify_stream;
 use stance::read_targets_file;
-use stance::{ArticleReader, InputFormat};
 use stance::{Format, ResultWriter};
 use stance::{Model, SentimentScope};
 
-use super::{load_model, worker_pool};
+use super::interrupt::{INTERRUPTED, Interrupt};
+use super::{InputArgs, load_model, plural, read_articles, worker_pool};
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum ColorArg {
@@ -28,12 +28,8 @@ pub struct ClassifyArgs {
     /// Model file (default: the model shipped in models/default.json).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Text files (one article each), directories (their .txt files, sorted) or - for stdin.
-    #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// text: a file is one article; jsonl: one {"id", "text", ...} object per line.
-    #[arg(long, value_enum, default_value = "text")]
-    input_format: InputFormat,
+    #[command(flatten)]
+    input: InputArgs,
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -43,15 +39,12 @@ pub struct ClassifyArgs {
     /// JSON alias file overriding the model's target aliases.
     #[arg(long, value_name = "FILE")]
     targets: Option<PathBuf>,
-    /// Replace invalid UTF-8 instead of reporting it as an error.
-    #[arg(long)]
-    lossy: bool,
     /// Exit 0 even when some inputs could not be read (they are still
     /// reported, on stderr and as error records in the output).
     #[arg(long)]
     skip_bad: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 or more (default: all cores).
+    #[arg(long, value_name = "N", value_parser = super::thread_count)]
     threads: Option<usize>,
     /// Colour in the table format.
     #[arg(long, value_enum, default_value = "auto")]
@@ -59,32 +52,47 @@ pub struct ClassifyArgs {
 }
 
 pub fn run(args: ClassifyArgs) -> Result<()> {
+    let interrupt = Interrupt::install()?;
+    // Reading starts at once, on its own thread, while the model loads.
+    let reader = interrupt.until_stopped(read_articles(&args.input)?);
     let (model, model_name) = load_model(args.model.as_deref())?;
     let targets = match &args.targets {
         Some(p) => Some(read_targets_file(p)?),
         None => None,
     };
-    let classifier = ArticleClassifier::new(&model, targets.as_deref(), args.explain)?;
     let stdout_tty = std::io::stdout().is_terminal();
     let format = args
         .format
         .unwrap_or(if stdout_tty { Format::Table } else { Format::Jsonl });
+    let classifier = ArticleClassifier::new(&model, targets.as_deref(), args.explain)?;
+    // The formats that print summaries carry the corrected prevalence.
+    let classifier = match format {
+        Format::Table | Format::Json | Format::Html => classifier.with_prevalence(),
+        Format::Jsonl | Format::Csv => classifier,
+    };
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none(),
     };
     let pool = worker_pool(args.threads)?;
-    let reader = ArticleReader::new(&args.paths, args.input_format, args.lossy);
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let names: Vec<String> = classifier.target_names().iter().map(|s| s.to_string()).collect();
     let mut writer = ResultWriter::new(out, format, names.clone(), color);
     writer.begin(&describe_run(&model, &model_name, &names))?;
-    let summary = classify_stream(&classifier, reader, &mut writer, &pool, &mut |e| {
+    let mut summary = classify_stream(&classifier, reader, &mut writer, &pool, &mut |e| {
         eprintln!("stance: error: {e}")
     })?;
+    pool.install(|| classifier.estimate_corpus(&mut summary.corpus));
     writer.finish(&summary.corpus)?;
+    if interrupt.requested() {
+        eprintln!(
+            "stance: interrupted: {} written, the output closed",
+            plural(summary.articles, "article", "articles")
+        );
+        std::process::exit(INTERRUPTED as i32);
+    }
     if summary.failures > 0 {
         if !args.skip_bad {
             bail!(

@@ -11,7 +11,7 @@ use stance::Task;
 use stance::same_target;
 use stance::{Evaluation, evaluate};
 
-use super::{ReportFormat, load_model, read_labeled};
+use super::{ReportFormat, load_model, plural, read_labeled};
 
 #[derive(clap::Args)]
 pub struct EvaluateArgs {
@@ -56,7 +56,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         );
     }
     if rows.len() < read {
-        eprintln!("stance: evaluating {} of {read} rows (--split/--target)", rows.len());
+        eprintln!(
+            "stance: evaluating {} of {} (--split/--target)",
+            rows.len(),
+            plural(read, "row", "rows")
+        );
     }
     let evaluation =
         evaluate(&model, &rows, args.mention_gate).with_context(|| format!("evaluating on {}", args.data.display()))?;
@@ -67,9 +71,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         ReportFormat::Table => {
             writeln!(
                 out,
-                "{model_name} on {} ({} rows)",
+                "{model_name} on {} ({})",
                 args.data.display(),
-                evaluation.rows
+                plural(evaluation.rows, "row", "rows")
             )?;
             write_evaluation(&mut out, &evaluation)?;
         }
@@ -84,6 +88,13 @@ pub(super) fn write_evaluation(out: &mut impl Write, e: &Evaluation) -> Result<(
         let skipped = e.skipped.get(task.name()).copied().unwrap_or(0);
         writeln!(out)?;
         write_report(out, task, r, skipped)?;
+        if let Some(c) = e.calibration.get(task.name()) {
+            writeln!(
+                out,
+                "  calibration: ECE {:.4} -> {:.4}, Brier {:.4} -> {:.4} (raw -> calibrated probabilities)",
+                c.ece_before, c.ece_after, c.brier_before, c.brier_after
+            )?;
+        }
     }
     Ok(())
 }

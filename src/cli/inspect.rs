@@ -6,23 +6,26 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use stance::{Model, ModelInfo};
+use stance::ModelInfo;
+
+use super::{load_model, plural};
 
 #[derive(clap::Args)]
 pub struct InspectArgs {
-    /// Model file.
-    model: PathBuf,
+    /// Model file (default, or `builtin`: the model built into the binary).
+    #[arg(value_name = "MODEL")]
+    model: Option<PathBuf>,
     /// How many n-grams to list per class.
     #[arg(long, default_value_t = 10)]
     top: usize,
 }
 
 pub fn run(args: InspectArgs) -> Result<()> {
-    let model = Model::load(&args.model)?;
+    let (model, model_name) = load_model(args.model.as_deref())?;
     let info = model.info(args.top);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    writeln!(out, "model {}", args.model.display())?;
+    writeln!(out, "model {model_name}")?;
     write_summary(&mut out, &info)?;
     for c in &info.classifiers {
         let d = &c.fit;
@@ -76,13 +79,21 @@ fn write_summary(out: &mut impl Write, info: &ModelInfo) -> Result<()> {
     )?;
     let record = &info.training;
     for d in &record.data {
-        writeln!(out, "  trained on {} ({} rows, sha256 {})", d.path, d.rows, d.sha256)?;
+        writeln!(
+            out,
+            "  trained on {} ({}, sha256 {})",
+            d.path,
+            plural(d.rows, "row", "rows"),
+            d.sha256
+        )?;
     }
     for (task, r) in &record.held_out {
         write!(
             out,
-            "  held out ({} rows) {task}: accuracy {:.4}, macro-F1 {:.4}",
-            record.held_out_rows, r.accuracy, r.macro_f1
+            "  held out ({}) {task}: accuracy {:.4}, macro-F1 {:.4}",
+            plural(record.held_out_rows, "row", "rows"),
+            r.accuracy,
+            r.macro_f1
         )?;
         if let Some(f) = r.f_avg {
             write!(out, ", F_avg {f:.4}")?;

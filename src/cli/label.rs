@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use stance::{
-    Article, ArticleClassifier, ArticleReader, InputFormat, LabelServer, LabelSession, LabelStore, Strategy,
-    read_dataset, read_targets_file,
+    Article, ArticleClassifier, InputFormat, LabelServer, LabelSession, LabelStore, Strategy, read_dataset,
+    read_targets_file,
 };
 
-use super::load_model;
+use super::{InputArgs, load_model, plural, read_articles};
 
 #[derive(clap::Args)]
 pub struct LabelArgs {
@@ -72,8 +72,8 @@ pub fn run(args: LabelArgs) -> Result<()> {
     let address = server.address().context("the server has no IP address")?;
     let progress = session.progress();
     println!(
-        "labeling {} statements ({} labeled already) with {model_name}: open http://{address}/ (Ctrl-C to stop; every label is saved at once to {})",
-        progress.remaining + progress.labeled,
+        "labeling {} ({} labeled already) with {model_name}: open http://{address}/ (Ctrl-C to stop; every label is saved at once to {})",
+        plural(progress.remaining + progress.labeled, "statement", "statements"),
         progress.labeled,
         args.out.display()
     );
@@ -83,14 +83,7 @@ pub fn run(args: LabelArgs) -> Result<()> {
 
 /// Every article of the archive; an input that cannot be read stops.
 fn read_archive(args: &LabelArgs) -> Result<Vec<Article>> {
-    let format = args.input_format.unwrap_or_else(|| {
-        let jsonl = args.input.iter().all(|p| {
-            p.extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("jsonl") || x.eq_ignore_ascii_case("ndjson"))
-        });
-        if jsonl { InputFormat::Jsonl } else { InputFormat::Text }
-    });
-    let articles = ArticleReader::new(&args.input, format, false).collect::<stance::Result<Vec<_>>>()?;
+    let articles = read_articles(&InputArgs { paths: args.input.clone(), input_format: args.input_format, recursive: false, lossy: false })?.collect::<stance::Result<Vec<_>>>()?;
     if articles.is_empty() {
         bail!("the archive has no article");
     }

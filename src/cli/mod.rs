@@ -7,11 +7,14 @@
 //! labeled file with `--skip-bad`, a worker pool, the report format) is
 //! below.
 
+mod aggregate;
 mod bench;
+mod calibrate;
 mod check;
 mod classify;
 mod evaluate;
 mod inspect;
+mod interrupt;
 mod label;
 mod train;
 
@@ -20,6 +23,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use std::io::IsTerminal;
+
+pub(crate) use stance::plural;
+use stance::{Article, ArticleReader, InputFormat, expand_inputs, looks_like_jsonl};
 use stance::{BUILTIN_NAME, Model};
 use stance::{BadRows, Dataset, read_dataset_with};
 
@@ -50,6 +57,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Label statements of your own news on a local page, chosen where they help most.
     Label(label::LabelArgs),
+    /// Stance per group (outlet, month...) and target: raw and corrected shares, net stance with its interval.
+    Aggregate(aggregate::AggregateArgs),
+    /// Refit a model's calibration on labeled statements of your own text.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 impl Command {
@@ -63,6 +74,8 @@ impl Command {
             Command::Check(args) => check::run(args),
             Command::Bench(args) => bench::run(args),
             Command::Label(args) => label::run(args),
+            Command::Aggregate(args) => aggregate::run(args),
+            Command::Calibrate(args) => calibrate::run(args),
         }
     }
 }
@@ -74,11 +87,12 @@ enum ReportFormat {
     Json,
 }
 
-/// The model at `path`, or the built-in one, with the name reports use.
+/// The model at `path`, or the built-in one (no path, or `builtin` when no
+/// such file exists), with the name reports use.
 fn load_model(path: Option<&Path>) -> Result<(Model, String)> {
     match path {
-        Some(p) => Ok((Model::load(p)?, p.display().to_string())),
-        None => Ok((Model::builtin()?, BUILTIN_NAME.to_string())),
+        Some(p) if p != Path::new("builtin") || p.exists() => Ok((Model::load(p)?, p.display().to_string())),
+        _ => Ok((Model::builtin()?, BUILTIN_NAME.to_string())),
     }
 }
 
@@ -98,6 +112,91 @@ fn read_labeled(path: &Path, skip_bad: bool) -> Result<Dataset> {
         );
     }
     Ok(dataset)
+}
+
+/// Where articles come from, as `classify` and `aggregate` read them.
+#[derive(clap::Args)]
+pub struct InputArgs {
+    /// Text files (one article each), directories (their .txt files,
+    /// sorted), or - for stdin (the default); with `aggregate
+    /// --from-classified`, the JSONL `classify --format jsonl` wrote.
+    #[arg(value_name = "PATH")]
+    paths: Vec<std::path::PathBuf>,
+    /// text: a file is one article; jsonl: one {"id", "text", ...} object
+    /// per line, its other keys kept as metadata (default: jsonl for
+    /// .jsonl/.ndjson files, text otherwise).
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormat>,
+    /// Read the .txt files of subdirectories of directory inputs too.
+    #[arg(long)]
+    recursive: bool,
+    /// Replace invalid UTF-8 instead of reporting it as an error.
+    #[arg(long)]
+    lossy: bool,
+}
+
+/// The articles of `paths` (directories expanded, `recursive`ly if asked;
+/// what is skipped said on stderr), read as `format`, or when no format
+/// was chosen as JSONL for `.jsonl`/`.ndjson` files and as text otherwise
+/// (text that looks like JSON Lines gets a warning). With no path, standard
+/// input, with a hint when it is a terminal.
+fn read_articles(input: &InputArgs) -> Result<impl Iterator<Item = stance::Result<Article>> + Send + use<>> {
+    let (format, lossy, recursive) = (input.input_format, input.lossy, input.recursive);
+    let inputs = expand_inputs(&input.paths, recursive)?;
+    if !inputs.skipped.is_empty() {
+        let n = inputs.skipped.len();
+        let first: Vec<String> = inputs.skipped.iter().take(3).map(|p| p.display().to_string()).collect();
+        let dirs = inputs.skipped.iter().any(|p| p.is_dir());
+        eprintln!(
+            "stance: skipped {n} {} that {} not .txt files ({}{}){}",
+            if n == 1 { "entry" } else { "entries" },
+            if n == 1 { "is" } else { "are" },
+            first.join(", "),
+            if n > 3 { ", ..." } else { "" },
+            if dirs && !recursive {
+                "; --recursive reads subdirectories"
+            } else {
+                ""
+            }
+        );
+    }
+    let stdin = inputs.paths.is_empty() || inputs.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && std::io::stdin().is_terminal() {
+        eprintln!("{}", STDIN_HINT);
+    }
+    let reader = ArticleReader::new(&inputs.paths, format.unwrap_or(InputFormat::Text), lossy);
+    let reader = match format {
+        None => reader.jsonl_by_extension(),
+        Some(_) => reader,
+    };
+    let as_text = format != Some(InputFormat::Jsonl);
+    let mut warned = false;
+    Ok(reader.inspect(move |article| {
+        if let Ok(a) = article
+            && as_text
+            && !warned
+            && looks_like_jsonl(&a.text)
+        {
+            warned = true;
+            eprintln!(
+                "stance: warning: {} looks like JSON Lines but is read as text, one article; pass --input-format jsonl to read one article per line",
+                a.id
+            );
+        }
+    }))
+}
+
+/// What `stance` says when it waits for articles on a terminal.
+const STDIN_HINT: &str =
+    "stance: reading articles from standard input (end with Ctrl-D; give a file or directory to read those instead)";
+
+/// Parses `--threads`: at least 1 (omitting the flag means all cores).
+fn thread_count(s: &str) -> std::result::Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("0 threads cannot work: give 1 or more, or omit --threads to use every core".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// A pool of `threads` worker threads (all cores by default).

@@ -10,15 +10,17 @@ use anyhow::{Result, bail};
 use stance::Example;
 use stance::LogisticParams;
 use stance::TermSettings;
-use stance::{DataFileInfo, Domain, Model, UserWeight};
+use stance::output_target;
+use stance::{CalibrationMethod, DataFileInfo, Domain, Model, UserWeight};
 use stance::{Evaluation, record_held_out};
 use stance::{HoldOut, Progress, Split, hold_out, train};
 use stance::{Selection, VectorSettings};
 use stance::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
 use stance::{TargetSpec, read_targets_file};
+use stance::{builtin_targets, same_target};
 
 use super::evaluate::write_evaluation;
-use super::{ReportFormat, read_labeled};
+use super::{ReportFormat, plural, read_labeled};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -34,6 +36,12 @@ pub struct TrainArgs {
     /// of their own.
     #[arg(long)]
     no_adapt: bool,
+    /// How each classifier's probabilities are calibrated, on out-of-fold predictions.
+    #[arg(long, value_enum, default_value = "vector")]
+    calibration: CalibrationMethod,
+    /// Folds of the out-of-fold predictions the calibration is fitted on.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    calibration_folds: usize,
     /// Where to write the model (written atomically).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
@@ -96,6 +104,10 @@ pub struct TrainArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
     format: ReportFormat,
+    /// Progress on stderr: a bar on a terminal (auto), one line per step
+    /// wherever stderr goes (always), or none.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: ProgressMode,
     /// Fit and report stance only on rows that mention their target (by its
     /// aliases), as classify only asks about mentioned targets.
     #[arg(long)]
@@ -168,19 +180,32 @@ fn user_weight(data: &[DataArg]) -> Result<UserWeight> {
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
+    // Refuse an output that is not a regular file before any work.
+    output_target(&args.out)?;
     let settings = settings(&args)?;
     let targets: Vec<TargetSpec> = match &args.targets {
         Some(path) => read_targets_file(path)?,
         None => Vec::new(),
     };
+    let view = ProgressView::new(args.progress);
+    let names: Vec<String> = args.data.iter().map(|d| d.path.display().to_string()).collect();
+    view.show(Progress {
+        done: 0,
+        total: 0,
+        what: format!("reading {}", names.join(", ")),
+    });
     let (examples, files) = read_all(&args.data, args.skip_bad)?;
     if examples.is_empty() {
         let names: Vec<String> = args.data.iter().map(|d| d.path.display().to_string()).collect();
         bail!("{}: no rows to train on", names.join(", "));
     }
+    let targets = match args.targets {
+        Some(_) => targets,
+        None => targets_without_file(&examples),
+    };
     let split = hold_out(examples, hold_out_policy(&args)?, args.seed)?;
     let started = Instant::now();
-    let mut model = fit_with_progress(&settings, &targets, &split.fit, files)?;
+    let mut model = fit_with_progress(&settings, &targets, &split.fit, files, &view)?;
     let seconds = started.elapsed().as_secs_f64();
     let evaluation = record_held_out(&mut model, &split.held_out, settings.mention_gate)?;
     model.save(&args.out)?;
@@ -203,6 +228,44 @@ pub fn run(args: TrainArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The alias lists of a model trained without `--targets`: the built-in
+/// lists for the data's targets that are built-in ones (Russia, the United
+/// States), said on stderr, and a warning naming the others, which will be
+/// found only by their names.
+fn targets_without_file(examples: &[Example]) -> Vec<TargetSpec> {
+    let builtin = builtin_targets();
+    let mut names: Vec<&str> = examples
+        .iter()
+        .map(|e| e.target.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    names.sort_unstable();
+    names.dedup_by(|a, b| same_target(a, b));
+    let (known, unknown): (Vec<&str>, Vec<&str>) = names
+        .iter()
+        .partition(|n| builtin.iter().any(|t| same_target(&t.name, n)));
+    if !known.is_empty() {
+        eprintln!(
+            "stance: aliases of {}: the built-in lists (Moscow, the Kremlin, Putin...; U.S., Washington, the White House...), as no --targets file was given",
+            known.join(", ")
+        );
+    }
+    if !unknown.is_empty() {
+        eprintln!(
+            "stance: warning: {} {} no alias but {} name (no --targets file): statements that mention {} otherwise will be read as not mentioning {}; pass --targets FILE",
+            unknown.join(", "),
+            if unknown.len() == 1 { "has" } else { "have" },
+            if unknown.len() == 1 { "its" } else { "their" },
+            if unknown.len() == 1 { "it" } else { "them" },
+            if unknown.len() == 1 { "it" } else { "them" },
+        );
+    }
+    builtin
+        .into_iter()
+        .filter(|t| known.iter().any(|n| same_target(&t.name, n)))
+        .collect()
 }
 
 /// The settings the flags give, checked.
@@ -237,6 +300,8 @@ fn settings(args: &TrainArgs) -> Result<ValidSettings> {
         user_weight: user_weight(&args.data)?,
         user_weight_grid: args.user_weight_grid.clone(),
         adapt: !args.no_adapt,
+        calibration: args.calibration,
+        calibration_folds: args.calibration_folds,
     };
     Ok(settings.check()?)
 }
@@ -293,23 +358,62 @@ fn hold_out_policy(args: &TrainArgs) -> Result<HoldOut> {
     })
 }
 
-/// Trains, with a progress bar on a terminal.
+/// How training shows its progress.
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum ProgressMode {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Where progress goes: a bar on a terminal, or lines.
+enum ProgressView {
+    Bar(indicatif::ProgressBar),
+    Lines(Instant),
+    Hidden,
+}
+
+impl ProgressView {
+    fn new(mode: ProgressMode) -> ProgressView {
+        let terminal = std::io::stderr().is_terminal();
+        match (mode, terminal) {
+            (ProgressMode::Never, _) => ProgressView::Hidden,
+            (_, true) => progress_bar().map_or(ProgressView::Hidden, ProgressView::Bar),
+            (ProgressMode::Always, false) => ProgressView::Lines(Instant::now()),
+            (ProgressMode::Auto, false) => ProgressView::Hidden,
+        }
+    }
+
+    fn show(&self, p: Progress) {
+        match self {
+            ProgressView::Bar(bar) => {
+                bar.set_length(p.total.max(1) as u64);
+                bar.set_position(p.done as u64);
+                bar.set_message(p.what);
+            }
+            ProgressView::Lines(started) => eprintln!(
+                "stance: {:>6.1}s {}/{} fits: {}",
+                started.elapsed().as_secs_f64(),
+                p.done,
+                p.total,
+                p.what
+            ),
+            ProgressView::Hidden => {}
+        }
+    }
+}
+
+/// Trains, showing progress from the start.
 fn fit_with_progress(
     settings: &ValidSettings,
     targets: &[TargetSpec],
     rows: &[Example],
     files: Vec<DataFileInfo>,
+    view: &ProgressView,
 ) -> Result<Model> {
-    let bar = progress_bar();
-    let progress = |p: Progress| {
-        if let Some(bar) = &bar {
-            bar.set_length(p.total as u64);
-            bar.set_position(p.done as u64);
-            bar.set_message(p.what);
-        }
-    };
+    let progress = |p: Progress| view.show(p);
     let model = train(settings, targets, rows, files, &progress)?;
-    if let Some(bar) = bar {
+    if let ProgressView::Bar(bar) = view {
         bar.finish_and_clear();
     }
     Ok(model)
@@ -320,6 +424,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(1);
+    bar.enable_steady_tick(std::time::Duration::from_millis(250));
     bar.set_style(
         indicatif::ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} fits  {msg}")
             .ok()?
@@ -372,13 +477,16 @@ fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, sec
         let skipped = record.skipped.get(task).copied().unwrap_or(0);
         writeln!(
             out,
-            "  {task}: fitted on {n} rows ({skipped} rows without a {task} label skipped)"
+            "  {task}: fitted on {} ({} without a {task} label skipped)",
+            plural(*n, "row", "rows"),
+            plural(skipped, "row", "rows")
         )?;
     }
     for (name, n) in &record.gated {
         writeln!(
             out,
-            "  {name}: {n} rows left out by the mention gate (their text does not mention the target)"
+            "  {name}: {} left out by the mention gate (their text does not mention the target)",
+            plural(*n, "row", "rows")
         )?;
     }
     if !record.stance_mode_scores.is_empty() {
@@ -428,8 +536,8 @@ fn write_table_report(out: &mut impl Write, args: &TrainArgs, model: &Model, sec
     if record.sentiment_repeats > 0 {
         writeln!(
             out,
-            "  sentiment: {} rows repeat the text and label of another row, fitted once",
-            record.sentiment_repeats
+            "  sentiment: {} the text and label of another row, fitted once",
+            plural(record.sentiment_repeats, "row repeats", "rows repeat")
         )?;
     }
     write_classifiers(out, model)
@@ -468,7 +576,12 @@ fn write_classifiers(out: &mut impl Write, model: &Model) -> Result<()> {
 fn write_held_out(out: &mut impl Write, split: &Split, evaluation: Option<&Evaluation>) -> Result<()> {
     match evaluation {
         Some(e) => {
-            writeln!(out, "\nheld out: {} ({} rows)", split.description, split.held_out.len())?;
+            writeln!(
+                out,
+                "\nheld out: {} ({})",
+                split.description,
+                plural(split.held_out.len(), "row", "rows")
+            )?;
             write_evaluation(out, e)
         }
         None => {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, json_line_error};
 
 /// An article: an id, its text, and any other fields of its JSONL line.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +35,7 @@ pub enum InputFormat {
 pub struct ArticleReader {
     format: InputFormat,
     lossy: bool,
+    by_extension: bool,
     pending: std::vec::IntoIter<PathBuf>,
     current: Option<(PathBuf, Box<dyn BufRead + Send>, u64)>,
 }
@@ -52,9 +53,17 @@ impl ArticleReader {
         ArticleReader {
             format,
             lossy,
+            by_extension: false,
             pending: paths.into_iter(),
             current: None,
         }
+    }
+
+    /// Reads files named `*.jsonl` or `*.ndjson` as JSONL whatever the
+    /// format (for when the user did not choose one).
+    pub fn jsonl_by_extension(mut self) -> Self {
+        self.by_extension = true;
+        self
     }
 
     fn decode(&self, path: &Path, bytes: Vec<u8>, line: Option<u64>) -> Result<String> {
@@ -90,17 +99,7 @@ impl ArticleReader {
 
     /// Expands a directory into its `.txt` files, sorted.
     fn expand(path: &Path) -> Result<Vec<PathBuf>> {
-        let entries = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(path, e))?;
-            let p = entry.path();
-            if p.is_file() && p.extension().is_some_and(|x| x == "txt") {
-                files.push(p);
-            }
-        }
-        files.sort();
-        Ok(files)
+        Ok(expand_inputs(&[path.to_path_buf()], false)?.paths)
     }
 
     fn next_jsonl(&mut self) -> Option<Result<Article>> {
@@ -148,7 +147,11 @@ impl ArticleReader {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
-        match self.format {
+        let format = match self.by_extension && is_jsonl_name(&path) {
+            true => InputFormat::Jsonl,
+            false => self.format,
+        };
+        match format {
             InputFormat::Jsonl => {
                 self.current = Some((path, reader, 0));
                 self.next()
@@ -182,6 +185,94 @@ impl Iterator for ArticleReader {
     }
 }
 
+/// Whether a file's name says it is JSON Lines (`.jsonl`, `.ndjson`, any
+/// case).
+pub fn is_jsonl_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("jsonl") || x.eq_ignore_ascii_case("ndjson"))
+}
+
+/// Whether a text read as prose looks like JSON Lines instead: every
+/// non-blank line a JSON object (for a warning).
+pub fn looks_like_jsonl(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty()).peekable();
+    lines.peek().is_some()
+        && lines.all(|l| l.trim_start().starts_with('{') && serde_json::from_str::<Map<String, Value>>(l).is_ok())
+}
+
+/// Inputs with directories expanded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    /// Files (and `-`) to read, in order: each directory's `.txt` files
+    /// (any case) sorted.
+    pub paths: Vec<PathBuf>,
+    /// What directories held that is not read: other files, and
+    /// subdirectories unless recursive.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Expands the directories among `paths` into their `.txt` files (the
+/// extension in any case), sorted, descending into subdirectories when
+/// `recursive`; other paths are kept as they are (a missing file fails
+/// when read). A directory with nothing to read is an error that says
+/// what it holds.
+pub fn expand_inputs(paths: &[PathBuf], recursive: bool) -> Result<Inputs> {
+    let mut inputs = Inputs::default();
+    for path in paths {
+        if path.as_os_str() == "-" || !path.is_dir() {
+            inputs.paths.push(path.clone());
+            continue;
+        }
+        let (mut files, mut skipped) = (Vec::new(), Vec::new());
+        let mut dirs = vec![path.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+                let p = entry.map_err(|e| Error::io(&dir, e))?.path();
+                if p.is_dir() {
+                    match recursive {
+                        true => dirs.push(p),
+                        false => skipped.push(p),
+                    }
+                } else if p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("txt")) {
+                    files.push(p);
+                } else {
+                    skipped.push(p);
+                }
+            }
+        }
+        files.sort();
+        skipped.sort();
+        if files.is_empty() {
+            let held = match skipped.len() {
+                0 => "it is empty".to_string(),
+                n => format!(
+                    "it holds {n} other {} ({}{})",
+                    if n == 1 { "entry" } else { "entries" },
+                    skipped
+                        .iter()
+                        .take(3)
+                        .map(|p| p.strip_prefix(path).unwrap_or(p).display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if n > 3 { ", ..." } else { "" }
+                ),
+            };
+            let hint = if recursive || !skipped.iter().any(|p| p.is_dir()) {
+                ""
+            } else {
+                "; --recursive reads its subdirectories"
+            };
+            return Err(Error::DataFile {
+                path: path.clone(),
+                message: format!("no .txt file to read: {held}{hint}"),
+            });
+        }
+        inputs.paths.extend(files);
+        inputs.skipped.extend(skipped);
+    }
+    Ok(inputs)
+}
+
 /// Parses one line of JSONL article input (`{"id", "text", ...}`, other keys
 /// kept as metadata); `path` and `line` are used in messages.
 pub fn parse_article_line(path: &Path, line: u64, s: &str) -> Result<Article> {
@@ -190,7 +281,7 @@ pub fn parse_article_line(path: &Path, line: u64, s: &str) -> Result<Article> {
         line,
         message,
     };
-    let value: Value = serde_json::from_str(s).map_err(|e| err(format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(s).map_err(|e| err(json_line_error(&e)))?;
     let Value::Object(mut map) = value else {
         return Err(err("expected a JSON object with \"text\"".into()));
     };

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, json_line_error};
 use crate::labels::{AnyLabel, Label, Sentiment, Stance, Task};
 
 /// Where a labeled row comes from, for a model adapted to a user's news.
@@ -171,7 +171,7 @@ fn jsonl_row(path: &Path, line_no: u64, buf: &[u8]) -> Result<Example> {
     let line = std::str::from_utf8(buf)
         .map_err(|e| data_err(format!("invalid UTF-8 at byte {} of the line", e.valid_up_to())))?;
     let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-    let value: Value = serde_json::from_str(line).map_err(|e| data_err(format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(line).map_err(|e| data_err(json_line_error(&e)))?;
     let Value::Object(map) = value else {
         return Err(data_err("expected a JSON object".into()));
     };

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::ArticleClassifier;
 use crate::data::labeled::parse_label;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, json_line_error};
 use crate::labels::Stance;
 
 /// One challenge statement.
@@ -43,6 +43,7 @@ pub struct PhenomenonScore {
     pub phenomenon: String,
     pub n: usize,
     pub correct: usize,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub accuracy: f64,
 }
 
@@ -54,6 +55,7 @@ pub struct Failure {
     pub target: String,
     pub expected: Stance,
     pub predicted: Stance,
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub confidence: f32,
     pub text: String,
 }
@@ -63,6 +65,7 @@ pub struct Failure {
 pub struct CheckReport {
     pub n: usize,
     pub correct: usize,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
     pub accuracy: f64,
     pub phenomena: Vec<PhenomenonScore>,
     pub failures: Vec<Failure>,
@@ -71,6 +74,24 @@ pub struct CheckReport {
 /// Reads a challenge suite, rejecting bad lines with file and line.
 pub fn read_suite(path: &Path) -> Result<Vec<ChallengeItem>> {
     let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_suite(path, &text)
+}
+
+/// The name the built-in suite goes by in reports and messages.
+pub const BUILTIN_SUITE: &str = "the built-in challenge suite";
+
+/// The floors of the built-in suite (for the built-in model): minimum
+/// accuracy per phenomenon.
+pub const BUILTIN_FLOORS: &str = include_str!("../../tests/challenge-floors.json");
+
+/// The challenge suite shipped inside the binary (`tests/challenge.jsonl`).
+pub fn builtin_suite() -> Vec<ChallengeItem> {
+    parse_suite(Path::new(BUILTIN_SUITE), include_bytes!("../../tests/challenge.jsonl"))
+        .expect("the built-in suite parses (a test checks it)")
+}
+
+/// Parses a suite's bytes; `path` names it in errors.
+fn parse_suite(path: &Path, text: &[u8]) -> Result<Vec<ChallengeItem>> {
     let mut items = Vec::new();
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
         let err = |message: String| Error::Data {
@@ -82,7 +103,8 @@ pub fn read_suite(path: &Path) -> Result<Vec<ChallengeItem>> {
         if line.trim().is_empty() {
             continue;
         }
-        let item: SuiteLine = serde_json::from_str(line).map_err(|e| err(format!("invalid challenge item: {e}")))?;
+        let item: SuiteLine =
+            serde_json::from_str(line).map_err(|e| err(format!("invalid challenge item: {}", json_line_error(&e))))?;
         items.push(ChallengeItem {
             stance: parse_label::<Stance>(Some(&item.stance))
                 .map_err(err)?

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::labels::{AnyLabel, Task};
 use crate::metrics::Report;
 use crate::model::Model;
+use crate::model::calibration::calibration_error;
 
 /// Reports of a model on a set of rows.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +31,24 @@ pub struct Evaluation {
     pub stance: Option<Report>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<Report>,
+    /// Per task, how well the probabilities are calibrated, before and
+    /// after the model's calibration (for a calibrated model).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub calibration: BTreeMap<String, CalibrationFigures>,
+}
+
+/// Expected calibration error (10 bins of the top probability) and Brier
+/// score, of the raw and of the calibrated probabilities.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalibrationFigures {
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
+    pub ece_before: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
+    pub brier_before: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
+    pub ece_after: f64,
+    #[serde(serialize_with = "crate::scores::rounded_f64")]
+    pub brier_after: f64,
 }
 
 /// Scores `model` on `examples`, for every task the model was trained for.
@@ -46,26 +65,65 @@ pub fn evaluate(model: &Model, examples: &[Example], mention_gate: bool) -> Resu
         skipped: BTreeMap::new(),
         stance: None,
         sentiment: None,
+        calibration: BTreeMap::new(),
     };
     for task in model.tasks() {
         let mut pairs: Vec<(AnyLabel, AnyLabel)> = Vec::new();
+        // (gold, raw, calibrated) probabilities over the task's labels.
+        let mut scored: Vec<(usize, Vec<f32>, Vec<f32>)> = Vec::new();
         let mut skipped = 0;
         for e in examples {
             let Some(gold) = e.label(task) else {
                 skipped += 1;
                 continue;
             };
-            let predicted: AnyLabel = match task {
-                Task::Stance => match &gate {
-                    Some(g) => g.statement_stance(&e.text, &e.target)?.label,
-                    None => model.predict_stance(&e.text, &e.target)?.label,
+            let (predicted, by_rule): (AnyLabel, bool) = match task {
+                Task::Stance => {
+                    let d = match &gate {
+                        Some(g) => g.statement_stance(&e.text, &e.target)?,
+                        None => model.predict_stance(&e.text, &e.target)?,
+                    };
+                    (d.label.into(), d.probabilities.is_none())
                 }
-                .into(),
-                Task::Sentiment => model.predict_sentiment(&e.text, Some(&e.target))?.label.into(),
+                Task::Sentiment => (model.predict_sentiment(&e.text, Some(&e.target))?.label.into(), false),
             };
             pairs.push((gold, predicted));
+            let labels = task.labels();
+            let index = |l: AnyLabel| labels.iter().position(|x| *x == l).unwrap_or(0);
+            let (raw, calibrated) = match by_rule {
+                // `none` by rule: certain, before and after.
+                true => {
+                    let certain: Vec<f32> = (0..labels.len())
+                        .map(|i| (i == index(predicted)) as u8 as f32)
+                        .collect();
+                    (certain.clone(), certain)
+                }
+                false => model.label_probabilities(task, &e.text, &e.target)?.unwrap_or_default(),
+            };
+            if !raw.is_empty() {
+                scored.push((index(gold), raw, calibrated));
+            }
         }
         evaluation.skipped.insert(task.name().into(), skipped);
+        if model.is_calibrated() {
+            let rows = |calibrated: bool| -> Vec<(usize, Vec<f32>)> {
+                scored
+                    .iter()
+                    .map(|(g, raw, cal)| (*g, if calibrated { cal.clone() } else { raw.clone() }))
+                    .collect()
+            };
+            let (ece_before, brier_before) = calibration_error(&rows(false));
+            let (ece_after, brier_after) = calibration_error(&rows(true));
+            evaluation.calibration.insert(
+                task.name().into(),
+                CalibrationFigures {
+                    ece_before,
+                    brier_before,
+                    ece_after,
+                    brier_after,
+                },
+            );
+        }
         let report = Report::new(task, pairs);
         match task {
             Task::Stance => evaluation.stance = Some(report),

@@ -9,13 +9,14 @@
 //! Undo removes the last line by rewriting the file to a temporary one and
 //! renaming it over, so an interrupted undo leaves the file whole.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, json_line_error};
+use crate::files::{output_target, write_atomically};
 use crate::labels::{Sentiment, Stance};
 
 /// One label as stored.
@@ -44,8 +45,11 @@ pub struct LabelStore {
 }
 
 impl LabelStore {
-    /// Opens (or creates) `path`, reading the labels already in it.
+    /// Opens (or creates) `path`, reading the labels already in it; a
+    /// symlink is followed to its target, and what is not a regular file
+    /// (a directory, a device) is refused.
     pub fn open(path: &Path) -> Result<LabelStore> {
+        let path = &output_target(path)?;
         let mut records = Vec::new();
         if path.exists() {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -56,7 +60,7 @@ impl LabelStore {
                 let record: LabelRecord = serde_json::from_str(line).map_err(|e| Error::Data {
                     path: path.to_path_buf(),
                     line: i as u64 + 1,
-                    message: format!("not a label written by `stance label`: {e}"),
+                    message: format!("not a label written by `stance label`: {}", json_line_error(&e)),
                 })?;
                 records.push(record);
             }
@@ -97,18 +101,7 @@ impl LabelStore {
             bytes.extend(serde_json::to_vec(r).map_err(|e| Error::Settings(e.to_string()))?);
             bytes.push(b'\n');
         }
-        let tmp = self.path.with_extension(format!("undo-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = File::create(&tmp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &self.path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.records.push(last.clone());
-            Error::io(&self.path, e)
-        })?;
+        write_atomically(&self.path, &bytes).inspect_err(|_| self.records.push(last.clone()))?;
         Ok(Some(last))
     }
 }

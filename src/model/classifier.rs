@@ -18,6 +18,7 @@ use crate::features::mask::MentionMask;
 use crate::features::terms::{TermExtractor, TermSettings};
 use crate::features::vectorize::{SparseVec, Vectorizer};
 use crate::labels::Label;
+use crate::model::calibration::Calibration;
 use crate::model::decision::{ClassLabels, Decision, Evidence};
 use crate::model::logistic::LinearClassifier;
 use crate::text::targets::TargetSpec;
@@ -45,6 +46,10 @@ pub struct TextClassifier {
     pub mask_others: bool,
     pub vectorizer: Vectorizer,
     pub classifier: LinearClassifier,
+    /// The calibration of its probabilities, fitted on rows it was not
+    /// trained on (absent in models trained without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
 }
 
 impl TextClassifier {
@@ -59,9 +64,18 @@ impl TextClassifier {
         self.vectorizer.transform(&extractor.terms(&self.terms, text, mask))
     }
 
-    /// Class probabilities for a feature vector, in class order.
+    /// Class probabilities for a feature vector, in class order, as the
+    /// logistic regression gives them (before calibration).
     pub fn probabilities(&self, row: &SparseVec) -> Vec<f32> {
         self.classifier.probabilities(row)
+    }
+
+    /// Raw class probabilities calibrated (unchanged without a calibration).
+    pub fn calibrated(&self, probs: Vec<f32>) -> Vec<f32> {
+        match &self.calibration {
+            Some(c) => c.apply(&probs),
+            None => probs,
+        }
     }
 
     /// The `k` words and phrases of `text` that weighed most on the score
@@ -123,7 +137,8 @@ impl TextClassifier {
 
     /// The decision for a feature vector, as a label of `L`'s task.
     pub fn decide<L: Label>(&self, row: &SparseVec) -> Result<Decision<L>> {
-        Ok(ClassLabels::new(self.classifier.classes())?.decide(&self.probabilities(row), Vec::new()))
+        let probs = self.calibrated(self.probabilities(row));
+        Ok(ClassLabels::new(self.classifier.classes())?.decide(&probs, Vec::new()))
     }
 }
 
@@ -190,6 +205,7 @@ mod tests {
                     mask_others: false,
                     vectorizer,
                     classifier,
+                    calibration: None,
                 }
             })
             .collect()

@@ -18,6 +18,7 @@ use crate::scores::argmax;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision<L: Label> {
     pub label: L,
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub confidence: f32,
     /// Probability of every label (absent for a decision made by rule,
     /// such as `none` toward a target the statement does not mention).
@@ -77,7 +78,7 @@ impl<L: Label> Serialize for Probabilities<L> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
         for (label, p) in self.iter() {
-            map.serialize_entry(label.name(), &p)?;
+            map.serialize_entry(label.name(), &crate::scores::round_figure(p as f64))?;
         }
         map.end()
     }
@@ -95,6 +96,7 @@ pub struct Evidence {
     pub start: usize,
     pub end: usize,
     /// Positive: pushed toward the decided label; negative: away from it.
+    #[serde(serialize_with = "crate::scores::rounded_f32")]
     pub contribution: f32,
 }
 

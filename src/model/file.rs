@@ -7,12 +7,12 @@
 //! is written, synced and renamed over the target, so a failed or killed
 //! run leaves any previous model intact.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::files::write_atomically;
 use crate::labels::{Sentiment, Stance, Task};
 use crate::model::Model;
 use crate::model::decision::ClassLabels;
@@ -37,32 +37,17 @@ impl Model {
 
     /// Writes the model as JSON, atomically: a temporary file in the same
     /// directory is written, flushed to disk and renamed over `path`, so a
-    /// failed or interrupted save leaves any previous file intact.
+    /// failed or interrupted save leaves any previous file intact. A
+    /// symlink is written through to its target; a path that is not a
+    /// regular file (a directory, a device) is refused (see
+    /// [`crate::files`]).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec(self).map_err(|e| Error::Model {
+        let mut json = serde_json::to_vec(self).map_err(|e| Error::Model {
             path: path.to_path_buf(),
             message: format!("could not serialise the model: {e}"),
         })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let file_name = path.file_name().ok_or_else(|| Error::Model {
-            path: path.to_path_buf(),
-            message: "the output path has no file name".into(),
-        })?;
-        let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(&json)?;
-            file.write_all(b"\n")?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(path, e)
-        })
+        json.push(b'\n');
+        write_atomically(path, &json)
     }
 
     /// Reads and checks a model file.

@@ -9,6 +9,7 @@
 //! writes it as one versioned JSON file; [`decision`] is what every
 //! prediction returns; [`logistic`] and [`joint`] fit the weights.
 
+pub(crate) mod calibration;
 pub(crate) mod classifier;
 pub(crate) mod decision;
 pub(crate) mod file;
@@ -157,6 +158,76 @@ impl Model {
         });
         let row = with_extractor(|extractor| classifier.featurize(extractor, text, mask.flatten().as_ref()));
         classifier.decide(&row)
+    }
+
+    /// The raw and the calibrated probability of each of `task`'s labels
+    /// (in [`Task::labels`] order; 0 for a label the classifier lacks) for
+    /// `text`, toward `target` (stance, or sentiment of a model fitted
+    /// toward targets); `None` when the model has no classifier for it.
+    pub fn label_probabilities(&self, task: Task, text: &str, target: &str) -> Result<Option<(Vec<f32>, Vec<f32>)>> {
+        let (classifier, mask) = match task {
+            Task::Stance => {
+                let (classifier, spec) = self.stance_classifier(target)?;
+                (classifier, classifier.mask_for(&spec, &self.targets))
+            }
+            Task::Sentiment => {
+                let Some(classifier) = self.sentiment.as_ref() else {
+                    return Ok(None);
+                };
+                let mask = match classifier.mask_target {
+                    true => classifier.mask_for(&spec_or_named(&self.targets, target), &self.targets),
+                    false => None,
+                };
+                (classifier, mask)
+            }
+        };
+        let raw =
+            with_extractor(|extractor| classifier.probabilities(&classifier.featurize(extractor, text, mask.as_ref())));
+        let calibrated = classifier.calibrated(raw.clone());
+        let in_task_order = |probs: &[f32]| -> Vec<f32> {
+            task.labels()
+                .iter()
+                .map(|l| {
+                    classifier
+                        .classifier
+                        .classes()
+                        .iter()
+                        .position(|c| c == l.name())
+                        .map_or(0.0, |i| probs[i])
+                })
+                .collect()
+        };
+        Ok(Some((in_task_order(&raw), in_task_order(&calibrated))))
+    }
+
+    /// Whether any classifier carries a calibration.
+    pub fn is_calibrated(&self) -> bool {
+        self.classifiers().iter().any(|(_, c)| c.calibration.is_some())
+    }
+
+    /// The id of the classifier that decides stance toward `target`.
+    pub fn stance_classifier_id(&self, target: &str) -> Result<ClassifierId> {
+        self.stance_classifier(target)?;
+        Ok(match &self.stance {
+            Some(StanceClassifiers::PerTarget { classifiers }) => classifiers
+                .keys()
+                .find(|name| same_target(name, target))
+                .map(|name| ClassifierId::stance_toward(name))
+                .unwrap_or(ClassifierId::Stance(None)),
+            _ => ClassifierId::Stance(None),
+        })
+    }
+
+    /// The classifier `id` names, to change it.
+    pub(crate) fn classifier_mut(&mut self, id: &ClassifierId) -> Option<&mut TextClassifier> {
+        match (id, &mut self.stance, &mut self.sentiment) {
+            (ClassifierId::Stance(Some(name)), Some(StanceClassifiers::PerTarget { classifiers }), _) => {
+                classifiers.get_mut(name)
+            }
+            (ClassifierId::Stance(None), Some(StanceClassifiers::Shared { classifier }), _) => Some(classifier),
+            (ClassifierId::Sentiment, _, Some(c)) => Some(c),
+            _ => None,
+        }
     }
 
     /// Every classifier in the model, with its id (`stance/Russia`,

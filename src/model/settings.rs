@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::features::terms::TermSettings;
 use crate::features::vectorize::{Selection, VectorSettings};
 use crate::labels::Task;
+use crate::model::calibration::CalibrationMethod;
 use crate::model::logistic::LogisticParams;
 
 /// Which tasks to train.
@@ -159,6 +160,22 @@ pub struct TrainSettings {
     /// from the corpus and learns what differs in the user's news.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub adapt: bool,
+    /// How each classifier's probabilities are calibrated, fitted on its
+    /// out-of-fold predictions (for an adapted fit, on the user's rows).
+    /// Model files from before calibration read as `None`.
+    #[serde(default = "uncalibrated")]
+    pub calibration: CalibrationMethod,
+    /// Folds of the out-of-fold predictions the calibration is fitted on.
+    #[serde(default = "default_calibration_folds")]
+    pub calibration_folds: usize,
+}
+
+fn uncalibrated() -> CalibrationMethod {
+    CalibrationMethod::None
+}
+
+fn default_calibration_folds() -> usize {
+    5
 }
 
 fn is_zero_f32(x: &f32) -> bool {
@@ -172,7 +189,8 @@ impl Default for TrainSettings {
     /// features kept by chi-square; sublinear tf; alpha 0.1 (scikit-learn's
     /// C = 10); 200 L-BFGS iterations with up to 3 warm restarts; no CV;
     /// seed 42; user rows (if any) weighted 1 and fitted in a domain of
-    /// their own.
+    /// their own; probabilities calibrated by vector scaling on 5-fold
+    /// out-of-fold predictions.
     fn default() -> Self {
         TrainSettings {
             task: TaskSelection::Both,
@@ -203,6 +221,8 @@ impl Default for TrainSettings {
             user_weight: UserWeight::Fixed(1),
             user_weight_grid: USER_WEIGHT_GRID.to_vec(),
             adapt: true,
+            calibration: CalibrationMethod::Vector,
+            calibration_folds: default_calibration_folds(),
         }
     }
 }
@@ -231,6 +251,9 @@ impl TrainSettings {
             if self.alpha_grid.is_empty() || self.alpha_grid.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
                 return Err(Error::Settings("the alpha grid needs positive values".into()));
             }
+        }
+        if self.calibration != CalibrationMethod::None && self.calibration_folds < 2 {
+            return Err(Error::Settings("calibration needs at least 2 folds".into()));
         }
         if self.user_weight == UserWeight::Fixed(0) {
             return Err(Error::Settings("a user weight must be at least 1".into()));

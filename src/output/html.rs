@@ -4,7 +4,7 @@
 
 use crate::classify::{ArticleResult, CorpusSummary, StatementResult};
 use crate::data::articles::Article;
-use crate::output::StanceCounts;
+use crate::output::{StanceCounts, plural};
 
 pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -66,6 +66,13 @@ pub(super) fn article(article: &Article, result: &ArticleResult) -> String {
         let n = s.mentioning.max(1) as f32;
         let counts = StanceCounts::from(s);
         let net = counts.if_stance(|| format!(", net {:+.2}", s.net_stance));
+        let net = match &s.prevalence {
+            Some(p) => format!(
+                "{net}; corrected net over all statements {:+.2} [{:+.2}, {:+.2}]",
+                p.net.corrected, p.net.low, p.net.high
+            ),
+            None => net,
+        };
         out.push_str(&format!(
             "<div>{}</div><div class=\"bar\" title=\"{}\"><span class=\"favor\" style=\"width:{:.1}%\"></span><span class=\"against\" style=\"width:{:.1}%\"></span><span class=\"none\" style=\"width:{:.1}%\"></span></div><div>{} statement{} mentioning{net}</div>",
             escape(&s.target),
@@ -205,6 +212,7 @@ pub(super) fn tail(corpus: &CorpusSummary) -> String {
     // Sentiment toward targets (a `--sentiment-toward-target` model) gets
     // three more columns; a model without stance leaves the stance ones empty.
     let with_sentiment = corpus.targets.iter().any(|t| t.sentiment.is_some());
+    let with_prevalence = corpus.targets.iter().any(|t| t.prevalence.is_some());
     let rows: String = corpus
         .targets
         .iter()
@@ -223,21 +231,40 @@ pub(super) fn tail(corpus: &CorpusSummary) -> String {
                 (true, Some(s)) => format!("<td>{}</td><td>{}</td><td>{}</td>", s.positive, s.negative, s.neutral),
                 (true, None) => "<td></td>".repeat(3),
             };
+            let corrected = match (with_prevalence, &t.prevalence) {
+                (false, _) => String::new(),
+                (true, Some(p)) => format!(
+                    "<td>{:+.2}</td><td>[{:+.2}, {:+.2}]</td>",
+                    p.net.corrected, p.net.low, p.net.high
+                ),
+                (true, None) => "<td></td>".repeat(2),
+            };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td>{stance}{sentiment}</tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td>{stance}{corrected}{sentiment}</tr>",
                 escape(&t.target),
                 t.articles_mentioning,
                 t.statements_mentioning,
             )
         })
         .collect();
+    let corrected_headers = if with_prevalence {
+        "<th>corrected net, all statements</th><th>95% interval</th>"
+    } else {
+        ""
+    };
     let sentiment_headers = if with_sentiment {
         "<th>positive toward</th><th>negative toward</th><th>neutral toward</th>"
     } else {
         ""
     };
     format!(
-        "<section id=\"corpus\"><h2>Corpus</h2><p>{} articles, <span id=\"total-statements\">{}</span> statements. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th>{sentiment_headers}</tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});document.querySelectorAll('.ev').forEach(e=>{{const m=(e.dataset.ev||'').split(' ').find(x=>x.slice(0,-1)===String(i));e.className='ev'+(m?(m.endsWith('+')?' pos':' neg'):'');}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
-        corpus.articles, corpus.statements
+        "<section id=\"corpus\"><h2>Corpus</h2><p>{}, <span id=\"total-statements\">{}</span> {}. The net stance of an article is (favor − against) / statements mentioning the target; the corpus figure averages articles. The corrected net stance is (favor − against) over all statements, corrected for the model's known errors.</p><table><tr><th>target</th><th>articles</th><th>statements</th><th>favor</th><th>against</th><th>none</th><th>mean net</th>{corrected_headers}{sentiment_headers}</tr>{rows}</table></section>\n</main><script>\nconst sel=document.getElementById('target');\nfunction paint(){{const i=+sel.value;document.querySelectorAll('.st').forEach(e=>{{const s=(e.dataset.stances||'').split(' ');const c=(e.dataset.confidences||'').split(' ');e.className='st '+(s[i]||'none');const sup=e.querySelector('sup');if(sup)sup.remove();if(c[i]){{const x=document.createElement('sup');x.textContent=c[i];e.appendChild(x);}}}});document.querySelectorAll('.ev').forEach(e=>{{const m=(e.dataset.ev||'').split(' ').find(x=>x.slice(0,-1)===String(i));e.className='ev'+(m?(m.endsWith('+')?' pos':' neg'):'');}});}}\nsel.addEventListener('change',paint);\nconst n=document.querySelectorAll('.st').length;document.getElementById('statement-count').textContent=n+' statements in '+document.querySelectorAll('article').length+' articles';document.body.dataset.statements=n;\n</script></body></html>\n",
+        plural(corpus.articles, "article", "articles"),
+        corpus.statements,
+        if corpus.statements == 1 {
+            "statement"
+        } else {
+            "statements"
+        }
     )
 }

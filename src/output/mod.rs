@@ -6,6 +6,7 @@
 //! `csv` (one row per statement and target), `table` (for a person at a
 //! terminal, coloured when asked) and `html` (a self-contained report).
 
+pub(crate) mod aggregate;
 mod csv;
 mod html;
 mod table;
@@ -199,6 +200,12 @@ impl StanceCounts<'_> {
             format!(": {}", parts.join("; "))
         }
     }
+}
+
+/// `n` with its noun, singular for one (`1 article`, `2 articles`): how
+/// every count in a report is written.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Renders articles in one format; shared by worker threads.

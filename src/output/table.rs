@@ -6,7 +6,8 @@ use std::io::Write;
 use crate::classify::{ArticleResult, CorpusSummary};
 use crate::labels::{AnyLabel, Label, Sentiment, Stance};
 use crate::model::decision::Evidence;
-use crate::output::StanceCounts;
+use crate::output::{StanceCounts, plural};
+use crate::prevalence::Prevalence;
 
 /// One article's statements, decisions and summary.
 pub(super) fn article(
@@ -15,7 +16,11 @@ pub(super) fn article(
     color: bool,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let heading = format!("== {} ({} statements)", result.id, result.statements.len());
+    let heading = format!(
+        "== {} ({})",
+        result.id,
+        plural(result.statements.len(), "statement", "statements")
+    );
     let heading = if color {
         format!("\x1b[1m{heading}\x1b[0m")
     } else {
@@ -80,11 +85,14 @@ pub(super) fn article(
         let stance = counts.if_stance(|| format!("; net stance {:+.2}", s.net_stance));
         writeln!(
             out,
-            "   {}: {} statements mention it{}{stance}",
+            "   {}: {}{}{stance}",
             s.target,
-            s.mentioning,
+            plural(s.mentioning, "statement mentions it", "statements mention it"),
             counts.describe()
         )?;
+        if let Some(p) = &s.prevalence {
+            writeln!(out, "   {:w$}  {}", "", corrected(p), w = s.target.chars().count())?;
+        }
     }
     writeln!(out)
 }
@@ -93,22 +101,40 @@ pub(super) fn article(
 pub(super) fn corpus(corpus: &CorpusSummary, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "corpus: {} articles, {} statements",
-        corpus.articles, corpus.statements
+        "corpus: {}, {}",
+        plural(corpus.articles, "article", "articles"),
+        plural(corpus.statements, "statement", "statements")
     )?;
     for t in &corpus.targets {
         let counts = StanceCounts::from(t);
         let stance = counts.if_stance(|| format!("; mean article net stance {:+.2}", t.mean_article_net_stance));
         writeln!(
             out,
-            "  {}: mentioned in {} articles ({} statements{}){stance}",
+            "  {}: mentioned in {} ({}{}){stance}",
             t.target,
-            t.articles_mentioning,
-            t.statements_mentioning,
+            plural(t.articles_mentioning, "article", "articles"),
+            plural(t.statements_mentioning, "statement", "statements"),
             counts.describe(),
         )?;
+        if let Some(p) = &t.prevalence {
+            writeln!(out, "  {:w$}  {}", "", corrected(p), w = t.target.chars().count())?;
+        }
     }
     Ok(())
+}
+
+/// The corrected prevalence as the table prints it.
+fn corrected(p: &Prevalence) -> String {
+    format!(
+        "corrected for the model's errors, over {}: favor {:.2}, against {:.2}; net {:+.2} (95% interval {:+.2} to {:+.2}; counted {:+.2})",
+        plural(p.statements, "statement", "statements"),
+        p.corrected.favor,
+        p.corrected.against,
+        p.net.corrected,
+        p.net.low,
+        p.net.high,
+        p.net.raw
+    )
 }
 
 fn paint(color: bool, label: AnyLabel, text: &str) -> String {

@@ -155,7 +155,21 @@ struct TargetsFile {
 /// Reads an alias file.
 pub fn read_targets_file(path: &Path) -> Result<Vec<TargetSpec>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let file: TargetsFile = serde_json::from_str(&text).map_err(|e| Error::Data {
+    parse_targets(path, &text)
+}
+
+/// The alias lists the default model was trained with
+/// (`training_data/targets.json`): Russia and the United States.
+pub fn builtin_targets() -> Vec<TargetSpec> {
+    parse_targets(
+        Path::new("training_data/targets.json"),
+        include_str!("../../training_data/targets.json"),
+    )
+    .expect("the built-in alias file parses (a test checks it)")
+}
+
+fn parse_targets(path: &Path, text: &str) -> Result<Vec<TargetSpec>> {
+    let file: TargetsFile = serde_json::from_str(text).map_err(|e| Error::Data {
         path: path.to_path_buf(),
         line: e.line() as u64,
         message: format!("invalid targets file: {e}"),

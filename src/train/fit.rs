@@ -197,6 +197,7 @@ pub(crate) fn final_fit(
             mask_others: job.mask_target && settings.mask_mentions,
             vectorizer: vectorizer.clone(),
             classifier,
+            calibration: None,
         })
         .collect();
     Ok((classifiers, neutral.map(|_| shift)))

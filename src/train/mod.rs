@@ -12,6 +12,7 @@
 //! settings give the same model, byte for byte.
 
 pub(crate) mod adapt;
+pub(crate) mod calibrate;
 pub(crate) mod fit;
 pub(crate) mod plan;
 pub(crate) mod progress;
@@ -89,10 +90,11 @@ pub fn train(
         StanceMode::Auto => vec![StanceMode::PerTarget],
         mode => vec![mode],
     };
+    let counter = ProgressCounter::new(progress);
+    counter.announce(&format!("extracting terms from {} rows", examples.len()));
     let (jobs, sentiment_repeats) = plan::plan(settings, examples, &modes, &target_specs, targets)?;
     record.sentiment_repeats = sentiment_repeats;
-
-    let counter = ProgressCounter::new(progress);
+    counter.announce(&format!("fitting {} classifier groups", jobs.len()));
     let mut selection = match select::select(&jobs, &modes, settings, &counter) {
         Ok(selection) => selection,
         // `auto` was not asked to cross-validate: when it cannot (too few
@@ -121,12 +123,24 @@ pub fn train(
         record.user_rows = adapt::user_rows(&jobs);
     }
     let chosen = |job: &plan::FitJob| job.mode.is_none() || job.mode == selection.mode;
-    counter.expect(jobs.iter().filter(|j| chosen(j)).count());
+    // The final fits, and each one's calibration folds.
+    let calibration_fits = match settings.calibration {
+        crate::model::calibration::CalibrationMethod::None => 0,
+        _ => settings.calibration_folds,
+    };
+    counter.expect(jobs.iter().filter(|j| chosen(j)).count() * (1 + calibration_fits));
     let fitted: Vec<_> = jobs
         .par_iter()
         .zip(&selection.per_job)
         .filter(|(job, _)| chosen(job))
-        .map(|(job, hyper)| Ok((job, hyper, fit::final_fit(job, settings, hyper, &counter)?)))
+        .map(|(job, hyper)| {
+            let (mut classifiers, shift) = fit::final_fit(job, settings, hyper, &counter)?;
+            let calibrations = calibrate::calibrations(job, settings, hyper, &counter)?;
+            for (classifier, calibration) in classifiers.iter_mut().zip(calibrations) {
+                classifier.calibration = calibration;
+            }
+            Ok((job, hyper, (classifiers, shift)))
+        })
         .collect::<Result<_>>()?;
 
     let mut stance = None;

@@ -35,6 +35,15 @@ impl<'a> ProgressCounter<'a> {
         self.total.fetch_add(n, Ordering::SeqCst);
     }
 
+    /// A step named `what` begins (before the fits, which take long).
+    pub(crate) fn announce(&self, what: &str) {
+        (self.report)(Progress {
+            done: self.done.load(Ordering::SeqCst),
+            total: self.total.load(Ordering::SeqCst),
+            what: what.to_string(),
+        });
+    }
+
     /// A fit named `what` finished.
     pub(crate) fn tick(&self, what: &str) {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;

@@ -39,3 +39,9 @@ pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
         .collect()
 }
+
+/// Lowercase hex SHA-256 of some bytes (what models record of their data).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

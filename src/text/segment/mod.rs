@@ -21,6 +21,13 @@ pub struct Statement {
     pub start: usize,
     pub end: usize,
     pub prefix: Option<(usize, usize)>,
+    /// Whether the prefix is a bullet marker (`-`, `*`, `1.`) rather than a
+    /// dateline.
+    pub bullet: bool,
+    /// Whether it is page furniture rather than a statement: a line that
+    /// stands alone and is a site's navigation or sharing text ("Related
+    /// Content", "Leave a Reply") or a word or two without a sentence end.
+    pub furniture: bool,
 }
 
 /// Abbreviations after which a period does not end a sentence.
@@ -29,6 +36,93 @@ const ABBREVIATIONS: &[&str] = &[
     "St", "Jr", "Sr", "Rev", "Hon", "Pres", "Amb", "Messrs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
     "Sept", "Oct", "Nov", "Dec", "No", "Nos", "Vol", "vs", "Ft", "Mt", "Gens", "Supt", "approx", "Fig", "Corp", "Inc",
     "Ltd", "Co", "Bros", "Univ", "Dept",
+];
+
+/// Capitalised words that continue a dotted acronym rather than start a new
+/// sentence after it, though a lowercase word follows them: "U.S. Army
+/// said", "U.N. Security Council", "the U.K. Tuesday after talks".
+const ACRONYM_CONTINUATIONS: &[&str] = &[
+    "Army",
+    "Navy",
+    "Air",
+    "Marine",
+    "Marines",
+    "President",
+    "Vice",
+    "Secretary",
+    "Senate",
+    "Senator",
+    "Senators",
+    "House",
+    "Congress",
+    "Congressman",
+    "Embassy",
+    "Embassies",
+    "Ambassador",
+    "Envoy",
+    "Government",
+    "Administration",
+    "Treasury",
+    "Department",
+    "State",
+    "Defense",
+    "Defence",
+    "Justice",
+    "Military",
+    "Forces",
+    "Troops",
+    "Command",
+    "Coast",
+    "Officials",
+    "Intelligence",
+    "Attorney",
+    "Special",
+    "Central",
+    "Supreme",
+    "Court",
+    "Security",
+    "General",
+    "Chamber",
+    "Commerce",
+    "Dollar",
+    "Dollars",
+    "Census",
+    "Mission",
+    "Agency",
+    "Peacekeepers",
+    "Peacekeeping",
+    "Spokesman",
+    "Spokeswoman",
+    "Deputy",
+    "Diplomats",
+    "Allies",
+    "Sanctions",
+    "Policy",
+    "Trade",
+    "Energy",
+    "Health",
+    "Human",
+    "Refugee",
+    "Refugees",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Words that start a new sentence after a dotted acronym ("in the U.S. The
@@ -148,9 +242,64 @@ fn is_opening(c: char) -> bool {
 pub fn split_statements(text: &str) -> Vec<Statement> {
     let mut out = Vec::new();
     for (start, end) in blocks(text) {
+        let first = out.len();
         split_block(text, start, end, &mut out);
+        if let [only] = &mut out[first..]
+            && only.prefix.is_none()
+        {
+            only.furniture = is_furniture(&text[only.start..only.end]);
+        }
     }
     out
+}
+
+/// Lines sites put around an article, compared in lowercase without
+/// trailing punctuation.
+const FURNITURE: &[&str] = &[
+    "related content",
+    "related articles",
+    "related stories",
+    "related news",
+    "related posts",
+    "leave a reply",
+    "leave a comment",
+    "post a comment",
+    "share this article",
+    "share this story",
+    "share this post",
+    "share on facebook",
+    "share on twitter",
+    "read more",
+    "read also",
+    "see also",
+    "click here",
+    "subscribe now",
+    "sign up for our newsletter",
+    "follow us",
+    "follow us on twitter",
+    "print this article",
+    "email this article",
+    "you may also like",
+    "most popular",
+    "most read",
+    "all rights reserved",
+    "skip to content",
+    "back to top",
+];
+
+/// Whether a line standing alone is page furniture: a known phrase, or a
+/// word or two without a sentence end.
+fn is_furniture(line: &str) -> bool {
+    let bare = line
+        .trim()
+        .trim_end_matches([':', '.', '»', '›', '>', '|'])
+        .trim()
+        .to_lowercase();
+    if FURNITURE.contains(&bare.as_str()) {
+        return true;
+    }
+    let ends_sentence = line.trim_end().ends_with(|c: char| is_terminal(c) || is_closing(c));
+    !ends_sentence && line.split_whitespace().count() <= 2
 }
 
 /// Byte ranges of blocks: paragraphs, and lines that stand alone (headlines,
@@ -195,6 +344,7 @@ fn blocks(text: &str) -> Vec<(usize, usize)> {
 fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
     let mut s = skip_space(text, start, end);
     let mut prefix = None;
+    let mut bullet = false;
     for (re, is_dateline) in [(&*BULLET, false), (&*DATELINE, true)] {
         if let Some(m) = re.find(&text[s..end]) {
             // It must introduce more text; a dateline introduces a sentence.
@@ -203,6 +353,7 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
             let introduces =
                 next.is_some_and(|c| !is_dateline || c.is_uppercase() || c.is_ascii_digit() || is_opening(c));
             if introduces {
+                bullet |= !is_dateline && prefix.is_none();
                 let p_start = prefix.map_or(s, |(ps, _): (usize, usize)| ps);
                 prefix = Some((p_start, s + m.as_str().trim_end().len()));
                 s = skip_space(text, rest, end);
@@ -219,8 +370,8 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
             // before an inline bullet.
             let after = skip_space(text, at + 1, end);
             if after > at + 1 && INLINE_BULLET.is_match(&text[after..end]) {
-                push(out, text, sent_start, at + 1, &mut prefix);
-                sent_start = inline_bullet(text, after, end, &mut prefix);
+                push(out, text, sent_start, at + 1, &mut prefix, &mut bullet);
+                sent_start = inline_bullet(text, after, end, &mut prefix, &mut bullet);
             }
             i += 1;
             continue;
@@ -249,14 +400,21 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Statement>) {
             i = k.max(i + 1);
             continue;
         }
-        push(out, text, sent_start, cut, &mut prefix);
-        sent_start = inline_bullet(text, skip_space(text, cut, end), end, &mut prefix);
+        push(out, text, sent_start, cut, &mut prefix, &mut bullet);
+        sent_start = inline_bullet(text, skip_space(text, cut, end), end, &mut prefix, &mut bullet);
         i = chars.partition_point(|&(o, _)| o < sent_start).max(k);
     }
-    push(out, text, sent_start, end, &mut prefix);
+    push(out, text, sent_start, end, &mut prefix, &mut bullet);
 }
 
-fn push(out: &mut Vec<Statement>, text: &str, start: usize, end: usize, prefix: &mut Option<(usize, usize)>) {
+fn push(
+    out: &mut Vec<Statement>,
+    text: &str,
+    start: usize,
+    end: usize,
+    prefix: &mut Option<(usize, usize)>,
+    bullet: &mut bool,
+) {
     let trimmed = text[start..end].trim_end();
     if trimmed.is_empty() {
         return;
@@ -266,17 +424,20 @@ fn push(out: &mut Vec<Statement>, text: &str, start: usize, end: usize, prefix: 
         start,
         end: start + text[start..end].trim().len(),
         prefix: prefix.take(),
+        bullet: std::mem::take(bullet),
+        furniture: false,
     });
 }
 
 /// If an inline bullet marker opens the text at `at`, records it as the next
 /// statement's prefix and returns where the statement itself starts.
-fn inline_bullet(text: &str, at: usize, end: usize, prefix: &mut Option<(usize, usize)>) -> usize {
+fn inline_bullet(text: &str, at: usize, end: usize, prefix: &mut Option<(usize, usize)>, bullet: &mut bool) -> usize {
     if !INLINE_BULLET.is_match(&text[at..end]) {
         return at;
     }
     let marker_len = text[at..end].chars().next().map_or(0, char::len_utf8);
     *prefix = Some((at, at + marker_len));
+    *bullet = true;
     skip_space(text, at + marker_len, end)
 }
 
@@ -354,8 +515,25 @@ fn is_boundary(
             return false; // an initial: "John F. Kennedy"
         }
         if word.contains('.') || matches!(word.as_str(), "am" | "pm") {
-            // "U.S.", "U.N.", "a.m.": a boundary only before a sentence starter.
-            return SENTENCE_STARTERS.contains(&next_word);
+            // "U.S.", "U.N.", "a.m.": a boundary before a sentence starter,
+            // or before a capitalised word that opens a clause of its own
+            // (a lowercase word follows it: "in the U.S. Russia did not"),
+            // unless it is one that continues the acronym ("U.S. Army said").
+            let words: Vec<&str> = rest
+                .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+                .filter(|w| !w.is_empty())
+                .take(2)
+                .collect();
+            let new_clause = match words[..] {
+                [next, after, ..] => {
+                    next.chars().next().is_some_and(char::is_uppercase)
+                        && after.chars().next().is_some_and(char::is_lowercase)
+                        && !ACRONYM_CONTINUATIONS.contains(&next)
+                        && rest.trim_start().starts_with(next)
+                }
+                _ => false,
+            };
+            return SENTENCE_STARTERS.contains(&next_word) || new_clause;
         }
     }
     // A quotation followed by its attribution: `“...” Peskov said.`

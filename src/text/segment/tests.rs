@@ -23,6 +23,32 @@ fn splitting_traps() {
             "Troops left the U.K. Tuesday after talks.",
             &["Troops left the U.K. Tuesday after talks."],
         ),
+        // An acronym that ends a sentence before a capitalised word opening
+        // a clause splits; one that the next word continues does not.
+        (
+            "The talks were held in the U.S. Russia did not attend.",
+            &["The talks were held in the U.S.", "Russia did not attend."],
+        ),
+        (
+            "Aid reached the U.N. Moscow said it would veto the plan.",
+            &["Aid reached the U.N.", "Moscow said it would veto the plan."],
+        ),
+        (
+            "The U.S. Army said the convoy was hit.",
+            &["The U.S. Army said the convoy was hit."],
+        ),
+        (
+            "U.S. President Joe Biden met U.N. Secretary-General Antonio Guterres.",
+            &["U.S. President Joe Biden met U.N. Secretary-General Antonio Guterres."],
+        ),
+        (
+            "A U.S. State Department spokesman spoke to the U.N. Security Council today.",
+            &["A U.S. State Department spokesman spoke to the U.N. Security Council today."],
+        ),
+        (
+            "Officials from the U.S. Treasury said sanctions would follow.",
+            &["Officials from the U.S. Treasury said sanctions would follow."],
+        ),
         (
             "Mr. Lavrov and Mrs. Clinton met Dr. Smith.",
             &["Mr. Lavrov and Mrs. Clinton met Dr. Smith."],
@@ -145,11 +171,38 @@ fn datelines_headlines_paragraphs_and_bullets() {
     let dateline = st[3].prefix.unwrap();
     assert_eq!(&article[dateline.0..dateline.1], "DAMASCUS —");
     assert_eq!(&article[st[4].prefix.unwrap().0..st[4].prefix.unwrap().1], "-");
+    assert!(
+        st[4].bullet && !st[1].bullet && !st[6].bullet,
+        "a bullet is no dateline"
+    );
+    assert!(st.iter().all(|s| !s.furniture));
     assert!(st[2].prefix.is_none());
     assert_eq!(
         &article[st[6].prefix.unwrap().0..st[6].prefix.unwrap().1],
         "WASHINGTON, March 3 (AP) —"
     );
+}
+
+#[test]
+fn page_furniture_is_marked_and_kept() {
+    let article = "Russia Vetoes Syria Resolution\n\nRelated Content\n\nMoscow vetoed the draft.\nShare this article\nLeave a Reply:\nSyria\nWorld News\n- Sanctions cover banks\nRead more about the vote in the Security Council.";
+    let st = split_statements(article);
+    let marked: Vec<(&str, bool)> = st.iter().map(|s| (&article[s.start..s.end], s.furniture)).collect();
+    assert_eq!(
+        marked,
+        [
+            ("Russia Vetoes Syria Resolution", false),
+            ("Related Content", true),
+            ("Moscow vetoed the draft.", false),
+            ("Share this article", true),
+            ("Leave a Reply:", true),
+            ("Syria", true),
+            ("World News", true),
+            ("Sanctions cover banks", false),
+            ("Read more about the vote in the Security Council.", false),
+        ]
+    );
+    assert!(st[7].bullet);
 }
 
 #[test]
