@@ -87,11 +87,12 @@ pub use model::logistic::{FitDiagnostics, LogisticParams};
 pub use model::settings::{StanceMode, TaskSelection, TrainSettings, USER_WEIGHT_GRID, UserWeight, ValidSettings};
 pub use model::{BUILTIN_NAME, DataFileInfo, Model, SentimentScope, TrainingRecord};
 pub use output::aggregate::{AggregateFormat, write_aggregate};
-pub use output::{Format, ResultWriter, plural};
+pub use output::{Format, ResultWriter, StatementLine, plural, statement_lines, statement_records};
 pub use prevalence::{Effort, Estimator, Net, PRIOR_STATEMENTS, Prevalence, Shares};
+pub use scores::{DECIMALS, round_figure};
 pub use text::mentions::{Mention, MentionFinder};
 pub use text::segment::{Statement, split_statements};
-pub use text::targets::{TargetSpec, builtin_targets, read_targets_file, same_target};
+pub use text::targets::{DefaultAliases, TargetSpec, builtin_targets, default_aliases, read_targets_file, same_target};
 pub use train::calibrate::{Recalibration, recalibrate};
 pub use train::{HoldOut, Progress, Split, hold_out, train};
 

@@ -269,7 +269,7 @@ fn sentiment_toward_target_is_scored_per_row_target() {
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",target_sentiment,p_target_positive,p_target_negative,p_target_neutral,text"));
     assert!(csv.lines().nth(1).unwrap().contains(",Kopp,true,Kopp,,,,,"), "{csv}");
-    assert!(classify("table").contains("Kopp: 1 statements mention it: sentiment toward it 0 positive, 1 negative"));
+    assert!(classify("table").contains("Kopp: 1 statement mentions it: sentiment toward it 0 positive, 1 negative"));
     let html = classify("html");
     assert!(html.contains("<th>positive toward</th>"), "{html}");
     assert!(

@@ -246,7 +246,7 @@ fn too_few_rows_for_a_target_or_for_cross_validation_is_a_clear_error() {
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("stance/Ukraine: all 1 rows have the label \"favor\""),
+        stderr(&out).contains("stance/Ukraine: the only row has the label \"favor\""),
         "{}",
         stderr(&out)
     );

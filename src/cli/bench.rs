@@ -12,6 +12,8 @@ use stance::classify_stream;
 use stance::{Article, ArticleReader, InputFormat};
 use stance::{Format, ResultWriter};
 
+use stance::round_figure;
+
 use super::{ReportFormat, load_model, plural, worker_pool};
 
 #[derive(clap::Args)]
@@ -70,11 +72,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "articles": articles.len() * args.repeat,
             "sentences": sentences,
             "bytes": total_bytes,
-            "seconds": seconds,
-            "sentences_per_sec": sentences as f64 / seconds,
-            "mb_per_sec": total_bytes as f64 / 1e6 / seconds,
+            "seconds": round_figure(seconds),
+            "sentences_per_sec": round_figure(sentences as f64 / seconds),
+            "mb_per_sec": round_figure(total_bytes as f64 / 1e6 / seconds),
             "threads": threads,
-            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb": round_figure(peak_rss_mb()),
         });
         writeln!(out, "{report}")?;
     } else {

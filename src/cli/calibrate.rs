@@ -42,13 +42,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         bail!("model {model_name} has no stance classifier to calibrate");
     }
     let dataset = read_labeled(&args.data, args.skip_bad)?;
-    let data = DataFileInfo {
-        path: args.data.display().to_string(),
-        sha256: dataset.sha256.clone(),
-        rows: dataset.examples.len(),
-        bad_rows: dataset.bad_rows.len(),
-        user: true,
-    };
+    let data = DataFileInfo::of(&dataset, true);
     let report = recalibrate(&mut model, &dataset.examples, args.calibration, &data)?;
     model.save(&args.out)?;
     let stdout = std::io::stdout();

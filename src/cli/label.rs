@@ -83,7 +83,13 @@ pub fn run(args: LabelArgs) -> Result<()> {
 
 /// Every article of the archive; an input that cannot be read stops.
 fn read_archive(args: &LabelArgs) -> Result<Vec<Article>> {
-    let articles = read_articles(&InputArgs { paths: args.input.clone(), input_format: args.input_format, recursive: false, lossy: false })?.collect::<stance::Result<Vec<_>>>()?;
+    let articles = read_articles(&InputArgs {
+        paths: args.input.clone(),
+        input_format: args.input_format,
+        recursive: false,
+        lossy: false,
+    })?
+    .collect::<stance::Result<Vec<_>>>()?;
     if articles.is_empty() {
         bail!("the archive has no article");
     }

@@ -10,6 +10,7 @@ use anyhow::{Result, bail};
 use stance::Example;
 use stance::LogisticParams;
 use stance::TermSettings;
+use stance::default_aliases;
 use stance::output_target;
 use stance::{CalibrationMethod, DataFileInfo, Domain, Model, UserWeight};
 use stance::{Evaluation, record_held_out};
@@ -17,7 +18,6 @@ use stance::{HoldOut, Progress, Split, hold_out, train};
 use stance::{Selection, VectorSettings};
 use stance::{StanceMode, TaskSelection, TrainSettings, ValidSettings};
 use stance::{TargetSpec, read_targets_file};
-use stance::{builtin_targets, same_target};
 
 use super::evaluate::write_evaluation;
 use super::{ReportFormat, plural, read_labeled};
@@ -235,37 +235,26 @@ pub fn run(args: TrainArgs) -> Result<()> {
 /// States), said on stderr, and a warning naming the others, which will be
 /// found only by their names.
 fn targets_without_file(examples: &[Example]) -> Vec<TargetSpec> {
-    let builtin = builtin_targets();
-    let mut names: Vec<&str> = examples
-        .iter()
-        .map(|e| e.target.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    names.sort_unstable();
-    names.dedup_by(|a, b| same_target(a, b));
-    let (known, unknown): (Vec<&str>, Vec<&str>) = names
-        .iter()
-        .partition(|n| builtin.iter().any(|t| same_target(&t.name, n)));
-    if !known.is_empty() {
+    let aliases = default_aliases(examples.iter().map(|e| e.target.as_str()));
+    if !aliases.builtin.is_empty() {
         eprintln!(
             "stance: aliases of {}: the built-in lists (Moscow, the Kremlin, Putin...; U.S., Washington, the White House...), as no --targets file was given",
-            known.join(", ")
+            aliases.builtin.join(", ")
         );
     }
+    let unknown = &aliases.name_only;
     if !unknown.is_empty() {
+        let one = unknown.len() == 1;
         eprintln!(
             "stance: warning: {} {} no alias but {} name (no --targets file): statements that mention {} otherwise will be read as not mentioning {}; pass --targets FILE",
             unknown.join(", "),
-            if unknown.len() == 1 { "has" } else { "have" },
-            if unknown.len() == 1 { "its" } else { "their" },
-            if unknown.len() == 1 { "it" } else { "them" },
-            if unknown.len() == 1 { "it" } else { "them" },
+            if one { "has" } else { "have" },
+            if one { "its" } else { "their" },
+            if one { "it" } else { "them" },
+            if one { "it" } else { "them" },
         );
     }
-    builtin
-        .into_iter()
-        .filter(|t| known.iter().any(|n| same_target(&t.name, n)))
-        .collect()
+    aliases.specs
 }
 
 /// The settings the flags give, checked.
@@ -327,13 +316,7 @@ fn read_all(data: &[DataArg], skip_bad: bool) -> Result<(Vec<Example>, Vec<DataF
     for d in data {
         let dataset = read_labeled(&d.path, skip_bad)?;
         let user = d.weight.is_some();
-        files.push(DataFileInfo {
-            path: d.path.display().to_string(),
-            sha256: dataset.sha256,
-            rows: dataset.examples.len(),
-            bad_rows: dataset.bad_rows.len(),
-            user,
-        });
+        files.push(DataFileInfo::of(&dataset, user));
         let domain = if user { Domain::User } else { Domain::General };
         examples.extend(dataset.examples.into_iter().map(|e| Example { domain, ..e }));
     }

@@ -410,8 +410,11 @@ fn uncertain_order(candidates: &[Candidate]) -> Vec<usize> {
 }
 
 /// Macro-F1 gained on held-out articles over the corpus-only model, by
-/// number of labels, as `scripts/simulate-labeling.sh` measured it.
-const EXPECTED_GAIN: &[(usize, f64)] = &[];
+/// number of labels (uncertain sampling, the default), as
+/// `scripts/simulate_labeling.py` measured it on fakes_stance: 5 folds by
+/// article, corpus only 0.656, 100 labels 0.687, 300 labels 0.718 (random
+/// sampling: 0.681, 0.703). Beyond 300 labels there is no estimate.
+const EXPECTED_GAIN: &[(usize, f64)] = &[(100, 0.031), (300, 0.062)];
 
 /// The measured gain at `labels` labels (linear between measured budgets).
 fn expected_gain(labels: usize) -> Option<f64> {
@@ -508,6 +511,17 @@ mod tests {
         }
         assert_eq!(asked.len(), 2);
         assert!(!asked.contains(&(first.text.clone(), first.target.clone())));
+    }
+
+    #[test]
+    fn the_expected_gain_follows_the_measured_curve_and_stops_at_its_end() {
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-9;
+        assert!(close(expected_gain(0), 0.0));
+        assert!(close(expected_gain(50), 0.0155));
+        assert!(close(expected_gain(100), 0.031));
+        assert!(close(expected_gain(200), 0.0465));
+        assert!(close(expected_gain(300), 0.062));
+        assert_eq!(expected_gain(301), None);
     }
 
     #[test]

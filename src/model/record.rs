@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::labeled::Dataset;
 use crate::labels::ClassifierId;
 use crate::metrics::Report;
 
@@ -28,6 +29,20 @@ pub struct DataFileInfo {
     /// Whether the file is the user's own news (given as `FILE:WEIGHT`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub user: bool,
+}
+
+impl DataFileInfo {
+    /// The record of a labeled file read for training; `user` marks it as
+    /// the user's own news.
+    pub fn of(dataset: &Dataset, user: bool) -> DataFileInfo {
+        DataFileInfo {
+            path: dataset.path.display().to_string(),
+            sha256: dataset.sha256.clone(),
+            rows: dataset.examples.len(),
+            bad_rows: dataset.bad_rows.len(),
+            user,
+        }
+    }
 }
 
 /// What the model was trained on and how it scored.

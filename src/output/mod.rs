@@ -5,6 +5,9 @@
 //! nothing else, for downstream joins), `json` (one document, streamed),
 //! `csv` (one row per statement and target), `table` (for a person at a
 //! terminal, coloured when asked) and `html` (a self-contained report).
+//! The `jsonl` lines are also public ([`statement_lines`],
+//! [`statement_records`]), so that a caller outside the CLI (the Python
+//! binding) hands out the same records, made by the same code.
 
 pub(crate) mod aggregate;
 mod csv;
@@ -20,6 +23,7 @@ use crate::classify::{
     ArticleResult, CorpusSummary, CorpusTargetSummary, SentimentCounts, StatementResult, TargetSummary,
 };
 use crate::data::articles::Article;
+use crate::error::{Error, Result};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -229,13 +233,7 @@ impl Renderer {
     ) -> std::io::Result<()> {
         match self.format {
             Format::Jsonl => {
-                let meta = (!article.meta.is_empty()).then_some(&article.meta);
-                for statement in &result.statements {
-                    let line = StatementLine {
-                        article: &result.id,
-                        meta,
-                        statement,
-                    };
+                for line in statement_lines(article, result) {
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
                 }
@@ -273,14 +271,44 @@ fn error_record(error: &crate::Error) -> Value {
     Value::Object(record)
 }
 
-/// A `jsonl` line: the statement with its article's id and metadata.
-#[derive(Serialize)]
-struct StatementLine<'a> {
+/// A `jsonl` line: the statement with its article's id and metadata. It
+/// serializes to the line `--format jsonl` prints.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StatementLine<'a> {
     article: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<&'a Map<String, Value>>,
     #[serde(flatten)]
     statement: &'a StatementResult,
+}
+
+/// The `--format jsonl` lines of an article, one per statement, in order:
+/// what the `jsonl` renderer writes, for callers that serialize them
+/// elsewhere (the Python binding, a message queue).
+pub fn statement_lines<'a>(
+    article: &'a Article,
+    result: &'a ArticleResult,
+) -> impl Iterator<Item = StatementLine<'a>> + 'a {
+    let meta = (!article.meta.is_empty()).then_some(&article.meta);
+    result.statements.iter().map(move |statement| StatementLine {
+        article: &result.id,
+        meta,
+        statement,
+    })
+}
+
+/// The `--format jsonl` lines of an article as JSON values, equal to what a
+/// reader of the printed lines gets: each line is written as the renderer
+/// writes it and read back, so a probability comes back as the shortest
+/// decimal of its `f32` (`0.7`), as from the line, rather than widened to
+/// `f64` (`0.699999988079071`), as `serde_json::to_value` would give it.
+pub fn statement_records(article: &Article, result: &ArticleResult) -> Result<Vec<Value>> {
+    statement_lines(article, result)
+        .map(|line| {
+            let bytes = serde_json::to_vec(&line).map_err(|e| Error::Output(e.into()))?;
+            serde_json::from_slice(&bytes).map_err(|e| Error::Output(e.into()))
+        })
+        .collect()
 }
 
 /// An article in the `json` document.
@@ -291,4 +319,45 @@ struct ArticleDoc<'a> {
     meta: Option<&'a Map<String, Value>>,
     statements: &'a [StatementResult],
     summary: &'a [crate::classify::TargetSummary],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::ArticleClassifier;
+
+    #[test]
+    fn statement_records_are_the_jsonl_lines_read_back() {
+        let model = crate::train::two_people_model();
+        let targets = ["Kopp", "Lutz"].map(crate::text::targets::TargetSpec::named);
+        let classifier = ArticleClassifier::new(&model, Some(&targets), 2).unwrap();
+        let mut meta = Map::new();
+        meta.insert("outlet".into(), json!("tass"));
+        let article = Article {
+            id: "a1".into(),
+            text: "Kopp won praise. Lutz faced a scandal.\n\nNo one else spoke.".into(),
+            meta,
+        };
+        let result = classifier.classify(&article.id, &article.text);
+        let renderer = Renderer {
+            format: Format::Jsonl,
+            color: false,
+            targets: vec!["Kopp".into(), "Lutz".into()],
+        };
+        let mut bytes = Vec::new();
+        renderer.article(&article, &result, true, &mut bytes).unwrap();
+        let lines: Vec<Value> = String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let records = statement_records(&article, &result).unwrap();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records, lines);
+        assert_eq!(records[0]["meta"]["outlet"], "tass");
+        // Probabilities as the line writes them, not widened to f64.
+        let p = &records[0]["sentiment"]["confidence"];
+        let shortest = serde_json::to_string(&(p.as_f64().unwrap() as f32)).unwrap();
+        assert_eq!(p.to_string(), shortest);
+    }
 }

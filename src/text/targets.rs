@@ -168,6 +168,38 @@ pub fn builtin_targets() -> Vec<TargetSpec> {
     .expect("the built-in alias file parses (a test checks it)")
 }
 
+/// Alias lists for data trained without an alias file: the built-in list
+/// of each target that is a built-in one, and the targets that have none
+/// (they will be found by their names only).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DefaultAliases {
+    pub specs: Vec<TargetSpec>,
+    /// Targets given their built-in lists.
+    pub builtin: Vec<String>,
+    /// Targets with no list but their name.
+    pub name_only: Vec<String>,
+}
+
+/// The [`DefaultAliases`] of the targets `names` (repeats and blanks
+/// ignored; sorted).
+pub fn default_aliases<'a>(names: impl IntoIterator<Item = &'a str>) -> DefaultAliases {
+    let builtin = builtin_targets();
+    let mut names: Vec<&str> = names.into_iter().map(str::trim).filter(|t| !t.is_empty()).collect();
+    names.sort_unstable();
+    names.dedup_by(|a, b| same_target(a, b));
+    let mut out = DefaultAliases::default();
+    for name in names {
+        match builtin.iter().find(|t| same_target(&t.name, name)) {
+            Some(spec) => {
+                out.specs.push(spec.clone());
+                out.builtin.push(name.to_string());
+            }
+            None => out.name_only.push(name.to_string()),
+        }
+    }
+    out
+}
+
 fn parse_targets(path: &Path, text: &str) -> Result<Vec<TargetSpec>> {
     let file: TargetsFile = serde_json::from_str(text).map_err(|e| Error::Data {
         path: path.to_path_buf(),

@@ -270,9 +270,12 @@ fn prepare(rows: &Rows, settings: &ValidSettings, targets: &[TargetSpec]) -> Res
         .collect();
     if classes.len() < 2 {
         return Err(Error::Training(format!(
-            "{}: all {} rows have the label \"{}\"; a classifier needs at least two classes",
+            "{}: {} the label \"{}\"; a classifier needs at least two classes",
             rows.id,
-            rows.samples.len(),
+            match rows.samples.len() {
+                1 => "the only row has".to_string(),
+                n => format!("all {n} rows have"),
+            },
             classes.first().map_or("?", |c| c.name())
         )));
     }

@@ -125,6 +125,72 @@ const ACRONYM_CONTINUATIONS: &[&str] = &[
     "December",
 ];
 
+/// Finite verbs and auxiliaries that, after a capitalised word, show it is
+/// the subject of a new clause ("the U.S. Russia did not attend").
+const CLAUSE_VERBS: &[&str] = &[
+    "is",
+    "was",
+    "are",
+    "were",
+    "has",
+    "had",
+    "have",
+    "did",
+    "does",
+    "do",
+    "will",
+    "would",
+    "could",
+    "can",
+    "should",
+    "may",
+    "might",
+    "must",
+    "said",
+    "says",
+    "denied",
+    "denies",
+    "rejected",
+    "rejects",
+    "refused",
+    "refuses",
+    "accused",
+    "accuses",
+    "announced",
+    "announces",
+    "warned",
+    "warns",
+    "called",
+    "calls",
+    "vowed",
+    "vows",
+    "responded",
+    "responds",
+    "insisted",
+    "insists",
+    "welcomed",
+    "welcomes",
+    "condemned",
+    "condemns",
+    "blamed",
+    "blames",
+    "praised",
+    "praises",
+    "claimed",
+    "claims",
+    "stated",
+    "states",
+    "argued",
+    "argues",
+];
+
+/// Whether `word` is capitalised and not all capitals ("Russia", not
+/// "LNG").
+fn is_titlecase(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase)
+}
+
 /// Words that start a new sentence after a dotted acronym ("in the U.S. The
 /// move..."): elsewhere an acronym's period is taken as part of the acronym.
 const SENTENCE_STARTERS: &[&str] = &[
@@ -516,9 +582,10 @@ fn is_boundary(
         }
         if word.contains('.') || matches!(word.as_str(), "am" | "pm") {
             // "U.S.", "U.N.", "a.m.": a boundary before a sentence starter,
-            // or before a capitalised word that opens a clause of its own
-            // (a lowercase word follows it: "in the U.S. Russia did not"),
-            // unless it is one that continues the acronym ("U.S. Army said").
+            // or before a capitalised word that is the subject of a clause
+            // of its own (a verb follows it: "in the U.S. Russia did not"),
+            // unless it is one that continues the acronym ("U.S. Army said";
+            // "U.S. Patriot missiles" and "U.S. LNG to" have no verb).
             let words: Vec<&str> = rest
                 .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
                 .filter(|w| !w.is_empty())
@@ -526,8 +593,8 @@ fn is_boundary(
                 .collect();
             let new_clause = match words[..] {
                 [next, after, ..] => {
-                    next.chars().next().is_some_and(char::is_uppercase)
-                        && after.chars().next().is_some_and(char::is_lowercase)
+                    is_titlecase(next)
+                        && CLAUSE_VERBS.contains(&after)
                         && !ACRONYM_CONTINUATIONS.contains(&next)
                         && rest.trim_start().starts_with(next)
                 }

@@ -50,6 +50,10 @@ fn splitting_traps() {
             &["Officials from the U.S. Treasury said sanctions would follow."],
         ),
         (
+            "U.S. LNG to the rescue as U.S. Patriot missiles arrive",
+            &["U.S. LNG to the rescue as U.S. Patriot missiles arrive"],
+        ),
+        (
             "Mr. Lavrov and Mrs. Clinton met Dr. Smith.",
             &["Mr. Lavrov and Mrs. Clinton met Dr. Smith."],
         ),
