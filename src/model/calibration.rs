@@ -14,7 +14,10 @@
 //! uncertainty of the calibration itself: [`Calibration::replicates`] refits
 //! it on bootstrap resamples of that sample.
 
+use std::borrow::Borrow;
+
 use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -172,14 +175,17 @@ impl Calibration {
             .zip(&self.log_probs)
             .map(|(&g, lp)| (g as usize, lp.iter().map(|&x| x as f64).collect()))
             .collect();
+        // The resamples are drawn in order from the seeded generator, then
+        // fitted in parallel: the same maps whatever the thread count.
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let resamples: Vec<Vec<&(usize, Vec<f64>)>> = match rows.is_empty() {
+            true => Vec::new(),
+            false => (1..n)
+                .map(|_| (0..rows.len()).map(|_| &rows[rng.gen_range(0..rows.len())]).collect())
+                .collect(),
+        };
         let mut maps = vec![ScalingMap::identity(k)];
-        while maps.len() < n && !rows.is_empty() {
-            let resample: Vec<(usize, Vec<f64>)> = (0..rows.len())
-                .map(|_| rows[rng.gen_range(0..rows.len())].clone())
-                .collect();
-            maps.push(fit_map(self.method, &resample, k));
-        }
+        maps.par_extend(resamples.par_iter().map(|resample| fit_map(self.method, resample, k)));
         maps
     }
 }
@@ -187,7 +193,7 @@ impl Calibration {
 /// Fits a map of `method` minimising the mean log loss on `rows` (gold,
 /// log-probabilities) plus the pull toward the identity, by Newton's
 /// method with a backtracking line search (at most `1 + k` parameters).
-fn fit_map(method: CalibrationMethod, rows: &[(usize, Vec<f64>)], k: usize) -> ScalingMap {
+fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], k: usize) -> ScalingMap {
     // Parameters: temperature: one shared weight; vector: k weights, then
     // k - 1 biases (the first class's bias is 0).
     let n_params = match method {
@@ -216,7 +222,8 @@ fn fit_map(method: CalibrationMethod, rows: &[(usize, Vec<f64>)], k: usize) -> S
         let mut loss = 0f64;
         let mut grad_w = vec![0f64; k];
         let mut grad_b = vec![0f64; k];
-        for (g, lp) in rows {
+        for row in rows {
+            let (g, lp) = row.borrow();
             let z: Vec<f64> = lp
                 .iter()
                 .zip(map.weights.iter().zip(&map.biases))
@@ -241,7 +248,6 @@ fn fit_map(method: CalibrationMethod, rows: &[(usize, Vec<f64>)], k: usize) -> S
         }
         (loss / n + pull_weight / 2.0 * pull, grad)
     };
-    let objective = |theta: &[f64]| evaluate(theta).0;
     let gradient = |theta: &[f64]| evaluate(theta).1;
     let mut theta: Vec<f64> = match method {
         CalibrationMethod::Temperature => vec![1.0],
@@ -249,9 +255,10 @@ fn fit_map(method: CalibrationMethod, rows: &[(usize, Vec<f64>)], k: usize) -> S
             .chain(std::iter::repeat_n(0.0, k - 1))
             .collect(),
     };
-    let mut value = objective(&theta);
+    // The loss and gradient at the current point (those of the last
+    // accepted step).
+    let (mut value, mut g) = evaluate(&theta);
     for _ in 0..50 {
-        let g = gradient(&theta);
         if g.iter().map(|x| x * x).sum::<f64>().sqrt() < 1e-7 {
             break;
         }
@@ -284,10 +291,10 @@ fn fit_map(method: CalibrationMethod, rows: &[(usize, Vec<f64>)], k: usize) -> S
         let mut improved = false;
         for _ in 0..30 {
             let candidate: Vec<f64> = theta.iter().zip(&step).map(|(a, s)| a + t * s).collect();
-            let v = objective(&candidate);
+            let (v, gv) = evaluate(&candidate);
             if v < value {
                 theta = candidate;
-                value = v;
+                (value, g) = (v, gv);
                 improved = true;
                 break;
             }
