@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 mod common;
@@ -245,12 +245,7 @@ fn html_chart_renders_in_chromium() {
     let chromium = browser::chromium();
     let file = dir.path().join("aggregate.html");
     std::fs::write(&file, &page).unwrap();
-    let dom = Command::new(chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile-aggregate").display()
-        ))
+    let dom = browser::headless(&chromium, &dir.path().join("profile-aggregate"))
         .arg("--dump-dom")
         .arg(format!("file://{}", file.display()))
         .output()

@@ -2,11 +2,12 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::OnceLock;
 
 mod common;
 
+use common::browser::headless;
 use common::{bin, json_lines, stdout};
 
 fn root() -> &'static Path {
@@ -350,24 +351,9 @@ fn html_report_renders_in_chromium() {
     let page = dir.path().join("report.html");
     std::fs::write(&page, &html).unwrap();
     let chromium = common::browser::chromium();
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ];
     let profile = dir.path().join("profile");
     let url = format!("file://{}", page.display());
-    let dom = Command::new(&chromium)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
+    let dom = headless(&chromium, &profile).arg("--dump-dom").arg(&url).output().unwrap();
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(
         dom.contains("14 statements in 3 articles"),
@@ -376,9 +362,7 @@ fn html_report_renders_in_chromium() {
     );
     assert!(dom.contains("data-statements=\"14\""));
     let png = dir.path().join("report.png");
-    let shot = Command::new(&chromium)
-        .args(flags)
-        .arg(format!("--user-data-dir={}", profile.display()))
+    let shot = headless(&chromium, &profile)
         .arg("--window-size=1100,1400")
         .arg(format!("--screenshot={}", png.display()))
         .arg(&url)

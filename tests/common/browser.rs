@@ -28,21 +28,30 @@ pub struct Browser {
     next_id: u64,
 }
 
+/// A headless Chromium command with its profile in `profile` and nothing
+/// reaching the network; the caller adds what it asks (`--dump-dom URL`,
+/// `--screenshot=...`).
+pub fn headless(chromium: &Path, profile: &Path) -> Command {
+    let mut command = Command::new(chromium);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()));
+    command
+}
+
 impl Browser {
     /// Starts headless Chromium (profile in `profile`) showing `url`.
     pub fn open(chromium: &Path, profile: &Path, url: &str) -> Browser {
-        let mut child = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
+        let mut child = headless(chromium, profile)
+            .arg("--remote-debugging-port=0")
             .arg(url)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
