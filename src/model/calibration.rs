@@ -192,7 +192,8 @@ impl Calibration {
 
 /// Fits a map of `method` minimising the mean log loss on `rows` (gold,
 /// log-probabilities) plus the pull toward the identity, by Newton's
-/// method with a backtracking line search (at most `1 + k` parameters).
+/// method with the exact Hessian and a backtracking line search (at most
+/// `2k - 1` parameters; the loss is convex in them, so a few steps do).
 fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], k: usize) -> ScalingMap {
     // Parameters: temperature: one shared weight; vector: k weights, then
     // k - 1 biases (the first class's bias is 0).
@@ -216,85 +217,98 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
     let pull_weight = PULL_ROWS / n;
     // The pull's centre: weights toward 1, biases toward 0.
     let centre = |i: usize| if i < k.min(n_params) { 1.0 } else { 0.0 };
-    // Mean log loss plus the pull, and its gradient.
-    let evaluate = |theta: &[f64]| -> (f64, Vec<f64>) {
+    let m = n_params;
+    // Which class's logit each parameter moves (vector scaling: w_c and
+    // b_c move class c's; the temperature moves every class's).
+    let class_of: Vec<usize> = (0..m).map(|i| if i < k { i } else { i - k + 1 }).collect();
+    // Mean log loss plus the pull, its gradient and its Hessian, in one
+    // pass. With logits z = J θ (J[c][i]: how parameter i moves class c's
+    // logit), the log loss has gradient Jᵀ (p - e_gold) and Hessian
+    // Jᵀ (diag p - p pᵀ) J. Under vector scaling each parameter moves one
+    // class's logit, by `v_i` (the log-probability for a weight, 1 for a
+    // bias), so the Hessian's (i, j) term is [class i = class j] v_i v_j p
+    // - u_i u_j with u_i = v_i p_(class i).
+    let evaluate = |theta: &[f64]| -> (f64, Vec<f64>, Vec<Vec<f64>>) {
         let map = to_map(theta);
         let mut loss = 0f64;
-        let mut grad_w = vec![0f64; k];
-        let mut grad_b = vec![0f64; k];
+        let mut grad = vec![0f64; m];
+        let mut hessian = vec![vec![0f64; m]; m];
+        let mut p = vec![0f64; k];
+        let mut v = vec![0f64; m];
+        let mut u = vec![0f64; m];
         for row in rows {
             let (g, lp) = row.borrow();
-            let z: Vec<f64> = lp
-                .iter()
-                .zip(map.weights.iter().zip(&map.biases))
-                .map(|(x, (w, b))| w * x + b)
-                .collect();
-            let p = softmax64(&z);
-            loss -= p[*g].max(1e-300).ln();
             for c in 0..k {
-                let d = p[c] - (c == *g) as u8 as f64;
-                grad_w[c] += d * lp[c];
-                grad_b[c] += d;
+                p[c] = map.weights[c] * lp[c] + map.biases[c];
+            }
+            let max = p.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mut total = 0f64;
+            for x in p.iter_mut() {
+                *x = (*x - max).exp();
+                total += *x;
+            }
+            p.iter_mut().for_each(|x| *x /= total);
+            loss -= p[*g].max(1e-300).ln();
+            match method {
+                CalibrationMethod::Temperature => {
+                    let mean: f64 = (0..k).map(|c| p[c] * lp[c]).sum();
+                    let square: f64 = (0..k).map(|c| p[c] * lp[c] * lp[c]).sum();
+                    grad[0] += mean - lp[*g];
+                    hessian[0][0] += square - mean * mean;
+                }
+                _ => {
+                    for i in 0..m {
+                        let c = class_of[i];
+                        v[i] = if i < k { lp[c] } else { 1.0 };
+                        u[i] = v[i] * p[c];
+                        grad[i] += v[i] * (p[c] - (c == *g) as u8 as f64);
+                    }
+                    for i in 0..m {
+                        for j in 0..m {
+                            let same = if class_of[i] == class_of[j] { v[i] * v[j] * p[class_of[i]] } else { 0.0 };
+                            hessian[i][j] += same - u[i] * u[j];
+                        }
+                    }
+                }
             }
         }
-        let mut grad: Vec<f64> = match method {
-            CalibrationMethod::Temperature => vec![grad_w.iter().sum::<f64>() / n],
-            _ => grad_w.iter().chain(&grad_b[1..]).map(|g| g / n).collect(),
-        };
         let mut pull = 0f64;
-        for (i, (t, g)) in theta.iter().zip(grad.iter_mut()).enumerate() {
-            pull += (t - centre(i)).powi(2);
-            *g += pull_weight * (t - centre(i));
+        for i in 0..m {
+            grad[i] = grad[i] / n + pull_weight * (theta[i] - centre(i));
+            pull += (theta[i] - centre(i)).powi(2);
+            hessian[i].iter_mut().for_each(|h| *h /= n);
+            hessian[i][i] += pull_weight;
         }
-        (loss / n + pull_weight / 2.0 * pull, grad)
+        (loss / n + pull_weight / 2.0 * pull, grad, hessian)
     };
-    let gradient = |theta: &[f64]| evaluate(theta).1;
     let mut theta: Vec<f64> = match method {
         CalibrationMethod::Temperature => vec![1.0],
         _ => std::iter::repeat_n(1.0, k)
             .chain(std::iter::repeat_n(0.0, k - 1))
             .collect(),
     };
-    // The loss and gradient at the current point (those of the last
-    // accepted step).
-    let (mut value, mut g) = evaluate(&theta);
+    // The loss, gradient and Hessian at the current point (those of the
+    // last accepted step).
+    let norm = |g: &[f64]| g.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let (mut value, mut g, mut hessian) = evaluate(&theta);
     for _ in 0..50 {
-        if g.iter().map(|x| x * x).sum::<f64>().sqrt() < 1e-7 {
+        if norm(&g) < 1e-9 {
             break;
         }
-        // Hessian by differences of the gradient, symmetrised, with a
-        // little damping so the step is always a descent direction.
-        let m = theta.len();
-        let mut hessian = vec![vec![0f64; m]; m];
-        for i in 0..m {
-            let mut up = theta.clone();
-            up[i] += 1e-4;
-            let gi = gradient(&up);
-            for j in 0..m {
-                hessian[i][j] = (gi[j] - g[j]) / 1e-4;
-            }
-        }
-        // Symmetrise the finite-difference Hessian, and damp it.
-        for i in 1..m {
-            let (above, rest) = hessian.split_at_mut(i);
-            let row = &mut rest[0];
-            for (j, upper) in above.iter_mut().enumerate() {
-                let avg = (row[j] + upper[i]) / 2.0;
-                (row[j], upper[i]) = (avg, avg);
-            }
-        }
-        for (i, row) in hessian.iter_mut().enumerate() {
-            row[i] += pull_weight / 10.0;
-        }
-        let step = solve(hessian, g.iter().map(|x| -x).collect()).unwrap_or_else(|| g.iter().map(|x| -x).collect());
+        let step = solve(hessian.clone(), g.iter().map(|x| -x).collect()).unwrap_or_else(|| g.iter().map(|x| -x).collect());
         let mut t = 1.0;
         let mut improved = false;
         for _ in 0..30 {
             let candidate: Vec<f64> = theta.iter().zip(&step).map(|(a, s)| a + t * s).collect();
-            let (v, gv) = evaluate(&candidate);
-            if v < value {
+            let (v, gv, hv) = evaluate(&candidate);
+            // Near the optimum the loss changes by less than its rounding,
+            // so a full step that shrinks the gradient (Newton's quadratic
+            // convergence) is taken as long as the loss does not rise
+            // beyond that rounding.
+            let converging = t == 1.0 && norm(&gv) < norm(&g) / 2.0 && v <= value + 1e-12 * value.abs().max(1.0);
+            if v < value || converging {
                 theta = candidate;
-                (value, g) = (v, gv);
+                (value, g, hessian) = (v, gv, hv);
                 improved = true;
                 break;
             }
