@@ -190,19 +190,53 @@ impl Calibration {
     }
 }
 
-/// Fits a map of `method` minimising the mean log loss on `rows` (gold,
-/// log-probabilities) plus the pull toward the identity, by Newton's
-/// method with the exact Hessian and a backtracking line search (at most
-/// `2k - 1` parameters; the loss is convex in them, so a few steps do).
-fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], k: usize) -> ScalingMap {
-    // Parameters: temperature: one shared weight; vector: k weights, then
-    // k - 1 biases (the first class's bias is 0).
-    let n_params = match method {
-        CalibrationMethod::Temperature => 1,
-        _ => 2 * k - 1,
-    };
-    let to_map = |theta: &[f64]| -> ScalingMap {
-        match method {
+/// What [`fit_map`] minimises: the mean log loss of a map on `rows` (gold,
+/// log-probabilities) plus the pull toward the identity, as a function of
+/// the map's parameters `θ`. Temperature: one shared weight; vector: `k`
+/// weights, then `k - 1` biases (the first class's bias is 0).
+struct MapObjective<'a, R> {
+    method: CalibrationMethod,
+    rows: &'a [R],
+    k: usize,
+    /// The pull's weight: [`PULL_ROWS`] over the number of rows.
+    pull_weight: f64,
+    /// Which class's logit each parameter moves under vector scaling (`w_c`
+    /// and `b_c` move class c's; the temperature moves every class's).
+    class_of: Vec<usize>,
+}
+
+impl<'a, R: Borrow<(usize, Vec<f64>)>> MapObjective<'a, R> {
+    fn new(method: CalibrationMethod, rows: &'a [R], k: usize) -> Self {
+        let n_params = match method {
+            CalibrationMethod::Temperature => 1,
+            _ => 2 * k - 1,
+        };
+        MapObjective {
+            method,
+            rows,
+            k,
+            pull_weight: PULL_ROWS / rows.len().max(1) as f64,
+            class_of: (0..n_params).map(|i| if i < k { i } else { i - k + 1 }).collect(),
+        }
+    }
+
+    /// The identity map's parameters, where the fit starts.
+    fn identity(&self) -> Vec<f64> {
+        (0..self.class_of.len()).map(|i| self.centre(i)).collect()
+    }
+
+    /// The pull's centre for parameter `i`: weights toward 1, biases toward 0.
+    fn centre(&self, i: usize) -> f64 {
+        match self.method {
+            CalibrationMethod::Temperature => 1.0,
+            _ if i < self.k => 1.0,
+            _ => 0.0,
+        }
+    }
+
+    fn to_map(&self, theta: &[f64]) -> ScalingMap {
+        let k = self.k;
+        match self.method {
             CalibrationMethod::Temperature => ScalingMap {
                 weights: vec![theta[0]; k],
                 biases: vec![0.0; k],
@@ -212,31 +246,26 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
                 biases: std::iter::once(0.0).chain(theta[k..].iter().copied()).collect(),
             },
         }
-    };
-    let n = rows.len().max(1) as f64;
-    let pull_weight = PULL_ROWS / n;
-    // The pull's centre: weights toward 1, biases toward 0.
-    let centre = |i: usize| if i < k.min(n_params) { 1.0 } else { 0.0 };
-    let m = n_params;
-    // Which class's logit each parameter moves (vector scaling: w_c and
-    // b_c move class c's; the temperature moves every class's).
-    let class_of: Vec<usize> = (0..m).map(|i| if i < k { i } else { i - k + 1 }).collect();
-    // Mean log loss plus the pull, its gradient and its Hessian, in one
-    // pass. With logits z = J θ (J[c][i]: how parameter i moves class c's
-    // logit), the log loss has gradient Jᵀ (p - e_gold) and Hessian
-    // Jᵀ (diag p - p pᵀ) J. Under vector scaling each parameter moves one
-    // class's logit, by `v_i` (the log-probability for a weight, 1 for a
-    // bias), so the Hessian's (i, j) term is [class i = class j] v_i v_j p
-    // - u_i u_j with u_i = v_i p_(class i).
-    let evaluate = |theta: &[f64]| -> (f64, Vec<f64>, Vec<Vec<f64>>) {
-        let map = to_map(theta);
+    }
+
+    /// The objective at `theta`, its gradient and its Hessian, in one pass.
+    /// With logits z = J θ (J[c][i]: how parameter i moves class c's logit),
+    /// the log loss has gradient Jᵀ (p - e_gold) and Hessian
+    /// Jᵀ (diag p - p pᵀ) J. Under vector scaling each parameter moves one
+    /// class's logit, by `v_i` (the log-probability for a weight, 1 for a
+    /// bias), so the Hessian's (i, j) term is [class i = class j] v_i v_j p
+    /// - u_i u_j with u_i = v_i p_(class i).
+    fn evaluate(&self, theta: &[f64]) -> (f64, Vec<f64>, Vec<Vec<f64>>) {
+        let (k, m) = (self.k, self.class_of.len());
+        let class_of = &self.class_of;
+        let map = self.to_map(theta);
         let mut loss = 0f64;
         let mut grad = vec![0f64; m];
         let mut hessian = vec![vec![0f64; m]; m];
         let mut p = vec![0f64; k];
         let mut v = vec![0f64; m];
         let mut u = vec![0f64; m];
-        for row in rows {
+        for row in self.rows {
             let (g, lp) = row.borrow();
             for c in 0..k {
                 p[c] = map.weights[c] * lp[c] + map.biases[c];
@@ -249,7 +278,7 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
             }
             p.iter_mut().for_each(|x| *x /= total);
             loss -= p[*g].max(1e-300).ln();
-            match method {
+            match self.method {
                 CalibrationMethod::Temperature => {
                     let mean: f64 = (0..k).map(|c| p[c] * lp[c]).sum();
                     let square: f64 = (0..k).map(|c| p[c] * lp[c] * lp[c]).sum();
@@ -272,25 +301,28 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
                 }
             }
         }
+        let n = self.rows.len().max(1) as f64;
         let mut pull = 0f64;
         for i in 0..m {
-            grad[i] = grad[i] / n + pull_weight * (theta[i] - centre(i));
-            pull += (theta[i] - centre(i)).powi(2);
+            grad[i] = grad[i] / n + self.pull_weight * (theta[i] - self.centre(i));
+            pull += (theta[i] - self.centre(i)).powi(2);
             hessian[i].iter_mut().for_each(|h| *h /= n);
-            hessian[i][i] += pull_weight;
+            hessian[i][i] += self.pull_weight;
         }
-        (loss / n + pull_weight / 2.0 * pull, grad, hessian)
-    };
-    let mut theta: Vec<f64> = match method {
-        CalibrationMethod::Temperature => vec![1.0],
-        _ => std::iter::repeat_n(1.0, k)
-            .chain(std::iter::repeat_n(0.0, k - 1))
-            .collect(),
-    };
+        (loss / n + self.pull_weight / 2.0 * pull, grad, hessian)
+    }
+}
+
+/// Fits a map of `method` minimising [`MapObjective`] by Newton's method
+/// with the exact Hessian and a backtracking line search (at most `2k - 1`
+/// parameters; the objective is convex in them, so a few steps do).
+fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], k: usize) -> ScalingMap {
+    let objective = MapObjective::new(method, rows, k);
+    let mut theta = objective.identity();
     // The loss, gradient and Hessian at the current point (those of the
     // last accepted step).
     let norm = |g: &[f64]| g.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let (mut value, mut g, mut hessian) = evaluate(&theta);
+    let (mut value, mut g, mut hessian) = objective.evaluate(&theta);
     for _ in 0..50 {
         if norm(&g) < 1e-9 {
             break;
@@ -300,7 +332,7 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
         let mut improved = false;
         for _ in 0..30 {
             let candidate: Vec<f64> = theta.iter().zip(&step).map(|(a, s)| a + t * s).collect();
-            let (v, gv, hv) = evaluate(&candidate);
+            let (v, gv, hv) = objective.evaluate(&candidate);
             // Near the optimum the loss changes by less than its rounding,
             // so a full step that shrinks the gradient (Newton's quadratic
             // convergence) is taken as long as the loss does not rise
@@ -318,7 +350,7 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
             break;
         }
     }
-    to_map(&theta)
+    objective.to_map(&theta)
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -424,6 +456,50 @@ mod tests {
             assert_eq!(crate::scores::argmax(p), crate::scores::argmax(&temperature.apply(p)));
         }
         assert!(Calibration::fit(CalibrationMethod::None, &gold, &probs, "test".into()).is_none());
+    }
+
+    /// The objective's gradient and Hessian are those of its value:
+    /// central differences agree with them at a point away from the
+    /// identity, for both methods.
+    #[test]
+    fn map_objective_derivatives_match_finite_differences() {
+        let (gold, probs) = lean();
+        let rows: Vec<(usize, Vec<f64>)> = gold
+            .iter()
+            .zip(&probs)
+            .take(300)
+            .map(|(&g, p)| (g, p.iter().map(|&x| (x as f64).ln()).collect()))
+            .collect();
+        for (method, theta) in [
+            (CalibrationMethod::Vector, vec![0.7, 1.3, 0.9, 0.2, -0.4]),
+            (CalibrationMethod::Temperature, vec![0.6]),
+        ] {
+            let objective = MapObjective::new(method, &rows, 3);
+            let (_, grad, hessian) = objective.evaluate(&theta);
+            let h = 1e-5;
+            for i in 0..theta.len() {
+                let at = |d: f64| {
+                    let mut t = theta.clone();
+                    t[i] += d;
+                    objective.evaluate(&t)
+                };
+                let ((up, grad_up, _), (down, grad_down, _)) = (at(h), at(-h));
+                let slope = (up - down) / (2.0 * h);
+                assert!((slope - grad[i]).abs() < 1e-6, "{method:?} d/d{i}: {slope} vs {}", grad[i]);
+                for j in 0..theta.len() {
+                    let second = (grad_up[j] - grad_down[j]) / (2.0 * h);
+                    assert!((second - hessian[i][j]).abs() < 1e-6, "{method:?} H[{i}][{j}]: {second} vs {}", hessian[i][j]);
+                }
+            }
+            // And the fit ends where the gradient vanishes.
+            let fitted = fit_map(method, &rows, 3);
+            let theta: Vec<f64> = match method {
+                CalibrationMethod::Temperature => vec![fitted.weights[0]],
+                _ => fitted.weights.iter().chain(&fitted.biases[1..]).copied().collect(),
+            };
+            let (_, grad, _) = objective.evaluate(&theta);
+            assert!(grad.iter().all(|g| g.abs() < 1e-8), "{method:?}: {grad:?}");
+        }
     }
 
     #[test]
