@@ -9,9 +9,11 @@
 //! mentions it (from classifying articles, or from lines `classify --format
 //! jsonl` wrote), and [`Aggregator::finish`] estimates each group's
 //! prevalence ([`crate::prevalence`]): raw and corrected shares, and net
-//! stance with its 95% interval. Groups come out sorted by key, and each
-//! estimate is seeded by its group and target, so the same input gives the
-//! same table.
+//! stance with its 95% interval; with a period, also each group's change
+//! since its previous period ([`crate::prevalence::Change`]), since
+//! "whether that changed" is what a monthly table is read for. Groups come
+//! out sorted by key, and each estimate is seeded by its group and target,
+//! so the same input gives the same table.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -25,7 +27,7 @@ use serde_json::{Map, Value};
 use crate::classify::{ArticleClassifier, ArticleResult, counted, mentioning};
 use crate::error::{Error, Result, json_line_error};
 use crate::labels::{Label, Stance};
-use crate::prevalence::{Effort, Estimator, Prevalence, group_seed};
+use crate::prevalence::{Change, Effort, Estimator, NetDraws, Prevalence, group_seed};
 
 /// How dates are bucketed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -315,43 +317,91 @@ impl<'c> Aggregator<'c> {
         Ok(error_records)
     }
 
-    /// Every group's prevalence toward every target, groups sorted by key.
+    /// Every group's prevalence toward every target, groups sorted by key;
+    /// with a period, each group's change from the same group (the same
+    /// keys but the date) in the latest earlier period that has one.
     pub fn finish(self, model: &str) -> Aggregate {
         let mut groups: Vec<GroupRows> = self.groups.into_values().collect();
         groups.sort_by(|a, b| compare_keys(&a.key, &b.key));
         let estimators = &self.estimators;
         let targets = &self.targets;
         let fields = self.grouping.fields.clone();
-        let groups = groups
+        let (mut groups, draws): (Vec<Group>, Vec<Vec<NetDraws>>) = groups
             .into_par_iter()
             .map(|g| {
                 let key_text = Value::Array(g.key.clone()).to_string();
-                let per_target = targets
+                let (per_target, draws): (Vec<(String, TargetFigures)>, Vec<NetDraws>) = targets
                     .iter()
                     .zip(estimators)
                     .zip(&g.mentioning)
                     .map(|((name, estimator), rows)| {
                         let seed = group_seed(&["group", &key_text, name]);
+                        let (prevalence, draws) =
+                            estimator.estimate_with_draws(g.statements, rows, Effort::TABLE, seed);
                         (
-                            name.clone(),
-                            estimator.estimate(g.statements, rows, Effort::TABLE, seed),
+                            (
+                                name.clone(),
+                                TargetFigures {
+                                    prevalence,
+                                    change: None,
+                                },
+                            ),
+                            draws,
                         )
                     })
-                    .collect();
-                Group {
+                    .unzip();
+                let group = Group {
                     key: fields.iter().cloned().zip(g.key).collect(),
                     articles: g.articles,
                     statements: g.statements,
-                    targets: per_target,
-                }
+                    targets: per_target.into_iter().collect(),
+                };
+                (group, draws)
             })
-            .collect();
+            .unzip();
+        if self.grouping.period.is_some() {
+            for (earlier, later) in consecutive_periods(&groups) {
+                let from = match groups[earlier].key.get(DATE_FIELD) {
+                    Some(Value::String(date)) => date.clone(),
+                    _ => continue,
+                };
+                for (t, (_, figures)) in groups[later].targets.0.iter_mut().enumerate() {
+                    figures.change = Some(Change::between(from.clone(), &draws[earlier][t], &draws[later][t]));
+                }
+            }
+        }
         Aggregate {
             model: model.to_string(),
             group_by: fields,
             groups,
         }
     }
+}
+
+/// Pairs of groups (earlier, later) with the same keys but the date, whose
+/// dates are consecutive among those groups' dates; groups without a date
+/// are in none.
+fn consecutive_periods(groups: &[Group]) -> Vec<(usize, usize)> {
+    let mut series: HashMap<String, Vec<(&str, usize)>> = HashMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        if let Some(Value::String(date)) = g.key.get(DATE_FIELD) {
+            let rest: Vec<&Value> = g.key.iter().filter(|(k, _)| *k != DATE_FIELD).map(|(_, v)| v).collect();
+            series
+                .entry(serde_json::to_string(&rest).unwrap_or_default())
+                .or_default()
+                .push((date, i));
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = series
+        .into_values()
+        .flat_map(|mut dated| {
+            // ISO 8601 buckets of one period sort as text.
+            dated.sort();
+            dated.windows(2).map(|w| (w[0].1, w[1].1)).collect::<Vec<_>>()
+        })
+        .collect();
+    pairs.sort();
+    pairs
 }
 
 /// The prevalence of stance toward each target in each group.
@@ -370,7 +420,19 @@ pub struct Group {
     pub articles: usize,
     pub statements: usize,
     /// Per target, in the model's order.
-    pub targets: PerTarget<Prevalence>,
+    pub targets: PerTarget<TargetFigures>,
+}
+
+/// A group's figures toward one target: its prevalence and, with a period,
+/// its change from the period before.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetFigures {
+    #[serde(flatten)]
+    pub prevalence: Prevalence,
+    /// The change of net stance from the same group in the latest earlier
+    /// period that has it (`--period` only; none for a group's first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 /// A statement line of `classify --format jsonl`, as aggregates read it.

@@ -57,7 +57,7 @@ mod train;
 
 pub use aggregate::{
     Aggregate, Aggregator, ClassifiedLine, ClassifiedStance, ClassifiedTarget, DATE_FIELD, Group, Grouping, PerTarget,
-    Period,
+    Period, TargetFigures,
 };
 pub use batch::{BATCH_ARTICLES, BATCH_BYTES, RunSummary, classify_stream};
 pub use classify::{
@@ -88,7 +88,7 @@ pub use model::settings::{StanceMode, TaskSelection, TrainSettings, USER_WEIGHT_
 pub use model::{BUILTIN_NAME, DataFileInfo, Model, SentimentScope, TrainingRecord};
 pub use output::aggregate::{AggregateFormat, write_aggregate};
 pub use output::{Format, ResultWriter, StatementLine, plural, statement_lines, statement_records};
-pub use prevalence::{Effort, Estimator, Net, PRIOR_STATEMENTS, Prevalence, Shares};
+pub use prevalence::{Change, Effort, Estimator, Net, NetDraws, PRIOR_STATEMENTS, Prevalence, Shares};
 pub use scores::{DECIMALS, round_figure};
 pub use text::mentions::{Mention, MentionFinder};
 pub use text::segment::{Statement, split_statements};

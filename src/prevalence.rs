@@ -140,6 +140,19 @@ impl Estimator {
         effort: Effort,
         seed: u64,
     ) -> Prevalence {
+        self.estimate_with_draws(statements, mentioning, effort, seed).0
+    }
+
+    /// [`Estimator::estimate`], with the net stance of every draw, in draw
+    /// order: `effort.kept` draws under each calibration refit in turn, so
+    /// two groups' draws pair up refit by refit ([`Change::between`]).
+    pub fn estimate_with_draws(
+        &self,
+        statements: usize,
+        mentioning: &[(Stance, [f32; 3])],
+        effort: Effort,
+        seed: u64,
+    ) -> (Prevalence, NetDraws) {
         let n = statements.max(1) as f64;
         let mut counted = [0usize; 3];
         for (label, _) in mentioning {
@@ -196,18 +209,17 @@ impl Estimator {
             }
         }
         let mean = |c: usize| draws.iter().map(|d| d[c]).sum::<f64>() / draws.len().max(1) as f64;
-        let mut nets: Vec<f64> = draws.iter().map(|d| d[0] - d[1]).collect();
-        nets.sort_by(f64::total_cmp);
-        let quantile = |q: f64| match nets.len() {
-            0 => 0.0,
-            len => nets[((q * (len - 1) as f64).round() as usize).min(len - 1)],
+        let nets = NetDraws {
+            raw: raw_net,
+            draws: draws.iter().map(|d| d[0] - d[1]).collect(),
         };
+        let (low, high) = interval(&nets.draws);
         let corrected = Shares {
             favor: mean(0),
             against: mean(1),
             none: mean(2),
         };
-        Prevalence {
+        let prevalence = Prevalence {
             statements,
             mentioning: mentioning.len(),
             raw,
@@ -215,8 +227,62 @@ impl Estimator {
             net: Net {
                 raw: raw_net,
                 corrected: corrected.favor - corrected.against,
-                low: quantile(0.025),
-                high: quantile(0.975),
+                low,
+                high,
+            },
+        };
+        (prevalence, nets)
+    }
+}
+
+/// A group's net stance toward a target as counted, and as each draw of
+/// the estimate has it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetDraws {
+    pub raw: f64,
+    pub draws: Vec<f64>,
+}
+
+/// The 2.5th and 97.5th percentiles of `values`.
+fn interval(values: &[f64]) -> (f64, f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let quantile = |q: f64| match sorted.len() {
+        0 => 0.0,
+        len => sorted[((q * (len - 1) as f64).round() as usize).min(len - 1)],
+    };
+    (quantile(0.025), quantile(0.975))
+}
+
+/// How a group's net stance changed from an earlier group's (the same
+/// outlet a period before): counted, corrected, and the corrected change's
+/// 95% interval. Two intervals that overlap do not mean "no change", and
+/// two that do not overlap overstate it when both groups share the
+/// calibration's uncertainty, so the change has an interval of its own:
+/// the draws of the two estimates are paired refit by refit (both groups
+/// corrected by the same refit of the calibration) and subtracted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The earlier group's key (its `date` bucket for a period).
+    pub from: String,
+    /// The change: counted, corrected, and the corrected change's interval.
+    #[serde(flatten)]
+    pub net: Net,
+}
+
+impl Change {
+    /// The change from `before` (named `from`) to `after`, both estimated
+    /// by the same estimator with the same effort.
+    pub fn between(from: String, before: &NetDraws, after: &NetDraws) -> Change {
+        let differences: Vec<f64> = after.draws.iter().zip(&before.draws).map(|(a, b)| a - b).collect();
+        let (low, high) = interval(&differences);
+        Change {
+            from,
+            net: Net {
+                raw: after.raw - before.raw,
+                corrected: differences.iter().sum::<f64>() / differences.len().max(1) as f64,
+                low,
+                high,
             },
         }
     }
@@ -323,5 +389,82 @@ mod tests {
             estimator.estimate(9, &rows, Effort::ARTICLE, 3),
             estimator.estimate(9, &rows, Effort::ARTICLE, 3)
         );
+    }
+
+    /// A group's change from another: pairs of groups of 60 statements, the
+    /// second's mix 0.3 more favor and 0.3 less against than the first's in
+    /// half the pairs and the same in the others. The change's interval
+    /// covers the true change (of the drawn labels, the same estimand as
+    /// gold counts) in most pairs, and finds the shifted pairs' rise. (It
+    /// may exclude 0 for an unchanged mix: two groups of 60 drawn from one
+    /// mix differ by chance, and the table describes the statements.) The
+    /// calibration is fitted on 150 rows, so its refits differ.
+    #[test]
+    fn the_change_between_two_groups_has_its_own_interval() {
+        const SAMPLE: usize = 150;
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let gold: Vec<usize> = (0..SAMPLE).map(|_| draw_gold(&mut rng, [0.3, 0.3, 0.4])).collect();
+        let probs: Vec<Vec<f32>> = gold.iter().map(|&g| leaning(&mut rng, g)).collect();
+        let calibration = Calibration::fit(CalibrationMethod::Vector, &gold, &probs, "test".into()).unwrap();
+        let classes = Stance::ALL.map(|l| l.name().to_string()).to_vec();
+        let estimator = Estimator::new(&calibration, &classes, 40, 1);
+        let sign = |c: usize| match c {
+            0 => 1.0,
+            1 => -1.0,
+            _ => 0.0,
+        };
+        let group = |rng: &mut ChaCha8Rng, mix: [f64; 3], name: String| {
+            let mut rows = Vec::new();
+            let mut true_net = 0f64;
+            for _ in 0..60 {
+                let g = draw_gold(rng, mix);
+                true_net += sign(g);
+                let q = calibration.apply(&leaning(rng, g));
+                rows.push((Stance::ALL[crate::scores::argmax(&q)], [q[0], q[1], q[2]]));
+            }
+            let (p, draws) = estimator.estimate_with_draws(60, &rows, Effort::TABLE, group_seed(&[&name]));
+            (true_net / 60.0, p, draws)
+        };
+        let pairs = 40;
+        let (mut covered, mut shifts_found) = (0, 0);
+        let (mut paired_width, mut unpaired_width) = (0f64, 0f64);
+        for pair in 0..pairs {
+            let shifted = pair % 2 == 0;
+            let (before_true, before, before_draws) = group(&mut rng, [0.2, 0.4, 0.4], format!("{pair}a"));
+            let after_mix = if shifted { [0.5, 0.1, 0.4] } else { [0.2, 0.4, 0.4] };
+            let (after_true, after, after_draws) = group(&mut rng, after_mix, format!("{pair}b"));
+            let change = Change::between("before".into(), &before_draws, &after_draws);
+            let mut unpaired = before_draws.clone();
+            unpaired.draws.reverse();
+            let unpaired = Change::between("before".into(), &unpaired, &after_draws);
+            let (change, unpaired) = (change.net, unpaired.net);
+            paired_width += change.high - change.low;
+            unpaired_width += unpaired.high - unpaired.low;
+            let truth = after_true - before_true;
+            assert!(
+                (change.corrected - (after.net.corrected - before.net.corrected)).abs() < 1e-9,
+                "{change:?}"
+            );
+            assert!(
+                (change.raw - (after.net.raw - before.net.raw)).abs() < 1e-9,
+                "{change:?}"
+            );
+            assert!(
+                change.low <= change.corrected && change.corrected <= change.high,
+                "{change:?}"
+            );
+            covered += (change.low <= truth && truth <= change.high) as usize;
+            if shifted {
+                shifts_found += (change.low > 0.0) as usize;
+            }
+        }
+        assert!(covered as f64 >= 0.85 * pairs as f64, "covered {covered} of {pairs}");
+        // A shift of +0.6 in the mix's net stance is found (the interval
+        // above 0) in most shifted pairs.
+        assert!(shifts_found >= pairs / 2 - 3, "found {shifts_found} of {}", pairs / 2);
+        // Both groups corrected by the same refit of a calibration fitted on
+        // few rows: pairing the draws refit by refit cancels the uncertainty
+        // they share, so the change's interval is narrower than unpaired.
+        assert!(paired_width < unpaired_width, "{paired_width} vs {unpaired_width}");
     }
 }

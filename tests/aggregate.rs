@@ -178,6 +178,34 @@ fn json_has_the_documented_shape_and_agrees_with_classify() {
         }
     }
 
+    // With a period, each outlet's February has its change since January,
+    // which is the difference of the two months' nets; January has none.
+    let by_key: BTreeMap<&(String, String), &Value> = keys.iter().zip(groups).collect();
+    let mut changes = 0;
+    for ((outlet, month), g) in &by_key {
+        for target in ["Russia", "United States"] {
+            let t = &g["targets"][target];
+            let january = by_key.get(&(outlet.clone(), "2016-01".to_string()));
+            match (month.as_str(), january) {
+                ("2016-02", Some(before)) => {
+                    let c = &t["change"];
+                    let before = &before["targets"][target];
+                    let f = |v: &Value| v.as_f64().unwrap();
+                    assert_eq!(c["from"], json!("2016-01"), "{t}");
+                    assert!(close(f(&c["raw"]), f(&t["net"]["raw"]) - f(&before["net"]["raw"])), "{c} {t} {before}");
+                    assert!(
+                        (f(&c["corrected"]) - (f(&t["net"]["corrected"]) - f(&before["net"]["corrected"]))).abs() < 3e-4,
+                        "{c} {t} {before}"
+                    );
+                    assert!(f(&c["low"]) <= f(&c["corrected"]) && f(&c["corrected"]) <= f(&c["high"]), "{c}");
+                    changes += 1;
+                }
+                _ => assert!(t.get("change").is_none(), "{t}"),
+            }
+        }
+    }
+    assert_eq!(changes, 3 * 2, "every outlet has both months");
+
     // The same table from classify's JSONL output.
     let lines = dir.path().join("classified.jsonl");
     std::fs::write(&lines, &classified.stdout).unwrap();
@@ -215,6 +243,30 @@ fn csv_table_and_html_show_every_group_and_target() {
     );
     assert_eq!(lines.count(), 3 * 2);
 
+    // By month too: the change columns, filled for the later month only.
+    let csv = aggregate(
+        &["--input-format", "jsonl", "--group-by", "outlet", "--period", "month", "--format", "csv"],
+        archive,
+    );
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert!(header.iter().any(|h| h == "change_corrected"), "{header:?}");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        match &row[column("date")] {
+            "2016-01" => assert_eq!(&row[column("change_from")], "", "{row:?}"),
+            _ => {
+                assert_eq!(&row[column("change_from")], "2016-01", "{row:?}");
+                assert!(row[column("change_low")].parse::<f64>().is_ok(), "{row:?}");
+            }
+        }
+    }
+    let table = aggregate(&["--input-format", "jsonl", "--group-by", "outlet", "--period", "month"], archive);
+    assert!(stdout(&table).contains("since 2016-01"), "{}", stdout(&table));
+
     let table = aggregate(&["--input-format", "jsonl", "--group-by", "outlet"], archive);
     assert!(table.status.success());
     let text = stdout(&table);
@@ -237,25 +289,32 @@ fn csv_table_and_html_show_every_group_and_target() {
 #[ignore = "needs Chromium: `cargo test --release -- --ignored` runs it (.ci/run does, and installs Chromium)"]
 fn html_chart_renders_in_chromium() {
     let (dir, _, archive) = setup();
-    let html = aggregate(
-        &["--input-format", "jsonl", "--group-by", "outlet", "--format", "html"],
-        archive,
-    );
-    let page = String::from_utf8(html.stdout).unwrap();
     let chromium = browser::chromium();
-    let file = dir.path().join("aggregate.html");
-    std::fs::write(&file, &page).unwrap();
-    let dom = browser::headless(&chromium, &dir.path().join("profile-aggregate"))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&dom.stdout);
+    // The page `aggregate` prints with `extra` flags, as Chromium renders it.
+    let rendered = |name: &str, extra: &[&str]| -> String {
+        let mut args = vec!["--input-format", "jsonl", "--group-by", "outlet", "--format", "html"];
+        args.extend(extra);
+        let html = aggregate(&args, archive);
+        assert!(html.status.success(), "{}", stderr(&html));
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, &html.stdout).unwrap();
+        let dom = browser::headless(&chromium, &dir.path().join(format!("profile-{name}")))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", file.display()))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&dom.stdout).into_owned()
+    };
+    let dom = rendered("aggregate", &[]);
     assert!(
         dom.contains("data-drawn=\"6\""),
         "every interval and point drawn: {}",
         &dom[..dom.len().min(300)]
     );
+    // By month: twelve tracks, and the change column.
+    let dom = rendered("aggregate-month", &["--period", "month"]);
+    assert!(dom.contains("data-drawn=\"12\""), "{}", &dom[..dom.len().min(300)]);
+    assert!(dom.contains("since 2016-01"), "the change column is drawn");
 }
 
 #[test]

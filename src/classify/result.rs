@@ -1,7 +1,7 @@
 //! Results: what classifying an article gives, as the output formats and
 //! library users read it.
 //!
-//! An [`ArticleResult`] holds the article's statements, each with its byte
+//! An [`ArticleResult`](super::summary::ArticleResult) holds the article's statements, each with its byte
 //! span, its stance toward every target (with the mentions found) and its
 //! sentiment, and the per-target summary of the article. Every type here
 //! serializes to the JSON the `jsonl` and `json` formats print.

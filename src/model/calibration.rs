@@ -17,8 +17,8 @@
 use std::borrow::Borrow;
 
 use rand::{Rng, SeedableRng};
-use rayon::prelude::*;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// How a classifier's probabilities are calibrated.
@@ -249,7 +249,7 @@ impl<'a, R: Borrow<(usize, Vec<f64>)>> MapObjective<'a, R> {
     }
 
     /// The objective at `theta`, its gradient and its Hessian, in one pass.
-    /// With logits z = J θ (J[c][i]: how parameter i moves class c's logit),
+    /// With logits z = J θ (`J[c][i]`: how parameter i moves class c's logit),
     /// the log loss has gradient Jᵀ (p - e_gold) and Hessian
     /// Jᵀ (diag p - p pᵀ) J. Under vector scaling each parameter moves one
     /// class's logit, by `v_i` (the log-probability for a weight, 1 for a
@@ -294,7 +294,11 @@ impl<'a, R: Borrow<(usize, Vec<f64>)>> MapObjective<'a, R> {
                     }
                     for i in 0..m {
                         for j in 0..m {
-                            let same = if class_of[i] == class_of[j] { v[i] * v[j] * p[class_of[i]] } else { 0.0 };
+                            let same = if class_of[i] == class_of[j] {
+                                v[i] * v[j] * p[class_of[i]]
+                            } else {
+                                0.0
+                            };
                             hessian[i][j] += same - u[i] * u[j];
                         }
                     }
@@ -327,7 +331,8 @@ fn fit_map<R: Borrow<(usize, Vec<f64>)>>(method: CalibrationMethod, rows: &[R], 
         if norm(&g) < 1e-9 {
             break;
         }
-        let step = solve(hessian.clone(), g.iter().map(|x| -x).collect()).unwrap_or_else(|| g.iter().map(|x| -x).collect());
+        let step =
+            solve(hessian.clone(), g.iter().map(|x| -x).collect()).unwrap_or_else(|| g.iter().map(|x| -x).collect());
         let mut t = 1.0;
         let mut improved = false;
         for _ in 0..30 {
@@ -485,10 +490,18 @@ mod tests {
                 };
                 let ((up, grad_up, _), (down, grad_down, _)) = (at(h), at(-h));
                 let slope = (up - down) / (2.0 * h);
-                assert!((slope - grad[i]).abs() < 1e-6, "{method:?} d/d{i}: {slope} vs {}", grad[i]);
+                assert!(
+                    (slope - grad[i]).abs() < 1e-6,
+                    "{method:?} d/d{i}: {slope} vs {}",
+                    grad[i]
+                );
                 for j in 0..theta.len() {
                     let second = (grad_up[j] - grad_down[j]) / (2.0 * h);
-                    assert!((second - hessian[i][j]).abs() < 1e-6, "{method:?} H[{i}][{j}]: {second} vs {}", hessian[i][j]);
+                    assert!(
+                        (second - hessian[i][j]).abs() < 1e-6,
+                        "{method:?} H[{i}][{j}]: {second} vs {}",
+                        hessian[i][j]
+                    );
                 }
             }
             // And the fit ends where the gradient vanishes.

@@ -39,8 +39,8 @@ impl Model {
     /// directory is written, flushed to disk and renamed over `path`, so a
     /// failed or interrupted save leaves any previous file intact. A
     /// symlink is written through to its target; a path that is not a
-    /// regular file (a directory, a device) is refused (see
-    /// [`crate::files`]).
+    /// regular file (a directory, a device) is refused (the rules of the
+    /// crate's `files` module).
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec(self).map_err(|e| Error::Model {
             path: path.to_path_buf(),

@@ -1,7 +1,8 @@
 //! Aggregate tables ([`crate::aggregate`]) in four formats: `table` for a
 //! terminal, `csv` (one row per group and target) for spreadsheets, `json`
 //! for programs, and `html`, a self-contained page drawing each group's
-//! net stance with its interval.
+//! net stance with its interval. With a period, each shows every group's
+//! change since its previous period, with that change's own interval.
 //!
 //! Shares and net stance are printed with four decimals in `json` and
 //! `csv` ([`crate::scores::DECIMALS`]), two in `table` and `html`.
@@ -10,10 +11,10 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::aggregate::{Aggregate, Group};
+use crate::aggregate::{Aggregate, Group, TargetFigures};
 use crate::output::html::escape;
 use crate::output::plural;
-use crate::prevalence::Prevalence;
+use crate::prevalence::Change;
 use crate::scores::round_figure;
 
 /// How an aggregate is printed.
@@ -79,15 +80,28 @@ fn table(aggregate: &Aggregate, out: &mut impl Write) -> std::io::Result<()> {
             plural(group.statements, "statement", "statements"),
             plural(group.articles, "article", "articles")
         )?;
+        let changes = group.targets.0.iter().any(|(_, t)| t.change.is_some());
         writeln!(
             out,
-            "  {:<16}{:>10}  {:>17}  {:>17}  {:>8}  {:>10}  {:>16}",
-            "target", "mentioning", "raw fav/agn", "corrected fav/agn", "net raw", "corrected", "95% interval"
+            "  {:<16}{:>10}  {:>17}  {:>17}  {:>8}  {:>10}  {:>16}{}",
+            "target",
+            "mentioning",
+            "raw fav/agn",
+            "corrected fav/agn",
+            "net raw",
+            "corrected",
+            "95% interval",
+            if changes {
+                "  change of corrected net, 95% interval"
+            } else {
+                ""
+            }
         )?;
-        for (name, p) in &group.targets.0 {
+        for (name, t) in &group.targets.0 {
+            let p = &t.prevalence;
             writeln!(
                 out,
-                "  {:<16}{:>10}  {:>17}  {:>17}  {:>+8.2}  {:>+10.2}  {:>16}",
+                "  {:<16}{:>10}  {:>17}  {:>17}  {:>+8.2}  {:>+10.2}  {:>16}{}",
                 name,
                 p.mentioning,
                 format!("{:.2} / {:.2}", p.raw.favor, p.raw.against),
@@ -95,10 +109,22 @@ fn table(aggregate: &Aggregate, out: &mut impl Write) -> std::io::Result<()> {
                 p.net.raw,
                 p.net.corrected,
                 format!("[{:+.2}, {:+.2}]", p.net.low, p.net.high),
+                t.change
+                    .as_ref()
+                    .map(|c| format!("  {}", change_text(c)))
+                    .unwrap_or_default(),
             )?;
         }
     }
     Ok(())
+}
+
+/// `+0.12 [-0.05, +0.30] since 2016-02`.
+fn change_text(c: &Change) -> String {
+    format!(
+        "{:+.2} [{:+.2}, {:+.2}] since {}",
+        c.net.corrected, c.net.low, c.net.high, c.from
+    )
 }
 
 fn csv(aggregate: &Aggregate, out: &mut impl Write) -> std::io::Result<()> {
@@ -120,12 +146,18 @@ fn csv(aggregate: &Aggregate, out: &mut impl Write) -> std::io::Result<()> {
             "net_corrected",
             "net_low",
             "net_high",
+            "change_from",
+            "change_raw",
+            "change_corrected",
+            "change_low",
+            "change_high",
         ]
         .map(String::from),
     );
     writer.write_record(&header)?;
     for group in &aggregate.groups {
-        for (name, p) in &group.targets.0 {
+        for (name, t) in &group.targets.0 {
+            let p = &t.prevalence;
             let mut row: Vec<String> = aggregate
                 .group_by
                 .iter()
@@ -151,6 +183,17 @@ fn csv(aggregate: &Aggregate, out: &mut impl Write) -> std::io::Result<()> {
                 p.net.high,
             ];
             row.extend(figures.iter().map(|&x| format!("{}", round_figure(x))));
+            match &t.change {
+                Some(c) => {
+                    row.push(c.from.clone());
+                    row.extend(
+                        [c.net.raw, c.net.corrected, c.net.low, c.net.high]
+                            .iter()
+                            .map(|&x| format!("{}", round_figure(x))),
+                    );
+                }
+                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+            }
             writer.write_record(&row)?;
         }
     }
@@ -178,9 +221,15 @@ fn at(x: f64) -> f64 {
     (x.clamp(-1.0, 1.0) + 1.0) * 50.0
 }
 
-fn html_row(group: &Group, p: &Prevalence) -> String {
+fn html_row(group: &Group, t: &TargetFigures, changes: bool) -> String {
+    let p = &t.prevalence;
+    let change = match (changes, &t.change) {
+        (false, _) => String::new(),
+        (true, Some(c)) => format!("<td class=\"num\">{}</td>", escape(&change_text(c))),
+        (true, None) => "<td></td>".to_string(),
+    };
     format!(
-        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><div class=\"track\" title=\"net raw {:+.2}; corrected {:+.2}, 95% interval [{:+.2}, {:+.2}]\"><div class=\"zero\"></div><div class=\"interval\" style=\"left:{:.2}%;width:{:.2}%\"></div><div class=\"raw\" style=\"left:{:.2}%\"></div><div class=\"point\" style=\"left:{:.2}%\"></div></div></td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">[{:+.2}, {:+.2}]</td><td class=\"num\">{:.2} / {:.2}</td></tr>",
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><div class=\"track\" title=\"net raw {:+.2}; corrected {:+.2}, 95% interval [{:+.2}, {:+.2}]\"><div class=\"zero\"></div><div class=\"interval\" style=\"left:{:.2}%;width:{:.2}%\"></div><div class=\"raw\" style=\"left:{:.2}%\"></div><div class=\"point\" style=\"left:{:.2}%\"></div></div></td><td class=\"num\">{:+.2}</td><td class=\"num\">{:+.2}</td><td class=\"num\">[{:+.2}, {:+.2}]</td><td class=\"num\">{:.2} / {:.2}</td>{change}</tr>",
         escape(&group_name(group)),
         group.statements,
         p.mentioning,
@@ -207,16 +256,21 @@ fn html(aggregate: &Aggregate) -> String {
         .first()
         .map(|g| g.targets.0.iter().map(|(n, _)| n).collect())
         .unwrap_or_default();
+    let changes = aggregate
+        .groups
+        .iter()
+        .any(|g| g.targets.0.iter().any(|(_, t)| t.change.is_some()));
     let mut sections = String::new();
     for (i, target) in targets.iter().enumerate() {
         let rows: String = aggregate
             .groups
             .iter()
-            .map(|g| html_row(g, &g.targets.0[i].1))
+            .map(|g| html_row(g, &g.targets.0[i].1, changes))
             .collect();
         sections.push_str(&format!(
-            "<section class=\"target\"><h2>Net stance toward {}</h2><table><tr><th>group</th><th>statements</th><th>mentioning</th><th>net stance, −1 … +1</th><th>raw</th><th>corrected</th><th>95% interval</th><th>corrected favor / against</th></tr>{rows}</table></section>\n",
-            escape(target)
+            "<section class=\"target\"><h2>Net stance toward {}</h2><table><tr><th>group</th><th>statements</th><th>mentioning</th><th>net stance, −1 … +1</th><th>raw</th><th>corrected</th><th>95% interval</th><th>corrected favor / against</th>{}</tr>{rows}</table></section>\n",
+            escape(target),
+            if changes { "<th>change of corrected net, 95% interval</th>" } else { "" }
         ));
     }
     format!(
