@@ -68,17 +68,21 @@ def run(cmd):
     return out.stdout
 
 
-def gold_cells(rows, outlets):
-    """Gold net stance per (outlet, target), over the outlet's sentences."""
+def sentence_counts(rows):
+    """Each outlet's number of sentences, outlets in order of appearance."""
     sentences = defaultdict(set)
+    for r in rows:
+        sentences[outlet_of(r["id"])].add(sentence_of(r["id"]))
+    return {o: len(s) for o, s in sentences.items()}
+
+
+def gold_cells(rows, sentences):
+    """Gold net stance per (outlet, target), over the outlet's sentences
+    (`sentences`: their number per outlet)."""
     net = defaultdict(float)
     for r in rows:
-        o = outlet_of(r["id"])
-        if o not in outlets:
-            continue
-        sentences[o].add(sentence_of(r["id"]))
-        net[(o, r["target"])] += {"favor": 1, "against": -1}.get(r["stance"], 0)
-    return {(o, t): net[(o, t)] / len(sentences[o]) for o in outlets for t in TARGETS}
+        net[(outlet_of(r["id"]), r["target"])] += {"favor": 1, "against": -1}.get(r["stance"], 0)
+    return {(o, t): net[(o, t)] / n for o, n in sentences.items() for t in TARGETS}
 
 
 def aggregate(args, model, rows, outlets, work, name):
@@ -126,24 +130,20 @@ def noise_floor(cell, sentences):
     return math.sqrt(variance) * math.sqrt(2 / math.pi)
 
 
-def accuracy_needed(rows, mentioned, grid, draws, seed):
+def accuracy_needed(gold, sentences, rows, mentioned, grid, draws, seed):
     """How accurate must a classifier be for these cells? Simulates, on the
     gold labels of the mentioning sentences and the outlets' sizes, a
     classifier right with probability `a` and otherwise wrong to either other
     class alike, and scores counting its labels (raw) and correcting them
     with its exactly known confusion matrix (adjusted classify-and-count,
-    clipped and renormalised): MAE over the 30 cells, mean of `draws`.
-    `mentioned`: the (sentence, target) pairs whose text names the target;
-    the others are `none` by the mention gate, as in `classify`."""
-    sentences = defaultdict(set)
+    clipped and renormalised) against the gold cells: MAE over the 30 cells,
+    mean of `draws`. `mentioned`: the (sentence, target) pairs whose text
+    names the target; the others are `none` by the mention gate, as in
+    `classify`."""
     gold_labels = defaultdict(list)
-    gold_net = defaultdict(float)
     for r in rows:
-        o = outlet_of(r["id"])
-        sentences[o].add(sentence_of(r["id"]))
-        gold_net[(o, r["target"])] += {"favor": 1, "against": -1}.get(r["stance"], 0)
         if (sentence_of(r["id"]), r["target"]) in mentioned:
-            gold_labels[(o, r["target"])].append(r["stance"])
+            gold_labels[(outlet_of(r["id"]), r["target"])].append(r["stance"])
     classes = ["favor", "against", "none"]
     net = lambda counts: counts["favor"] - counts["against"]
     rng = random.Random(seed)
@@ -155,18 +155,17 @@ def accuracy_needed(rows, mentioned, grid, draws, seed):
             for o in sentences:
                 for t in TARGETS:
                     labels = gold_labels.get((o, t), [])
-                    n = len(sentences[o])
+                    n = sentences[o]
                     counts = {c: 0 for c in classes}
                     for y in labels:
                         counts[y if rng.random() < a else rng.choice([c for c in classes if c != y])] += 1
-                    gold = gold_net[(o, t)] / n
                     # The inverse of the symmetric confusion matrix.
                     estimate = {c: max(0.0, (counts[c] - b * len(labels)) / (a - b)) for c in classes}
                     total = sum(estimate.values())
                     if total > 0:
                         estimate = {c: v * len(labels) / total for c, v in estimate.items()}
-                    raw_error += abs(net(counts) / n - gold)
-                    corrected_error += abs(net(estimate) / n - gold)
+                    raw_error += abs(net(counts) / n - gold[(o, t)])
+                    corrected_error += abs(net(estimate) / n - gold[(o, t)])
         cells = draws * len(sentences) * len(TARGETS)
         table.append({"accuracy": a, "mae_raw": raw_error / cells, "mae_corrected": corrected_error / cells})
     return table
@@ -247,13 +246,13 @@ def main():
         sys.exit("needs %s" % DATA)
     os.makedirs(args.work, exist_ok=True)
     rows = [json.loads(l) for l in open(DATA)]
-    outlets = sorted({outlet_of(r["id"]) for r in rows})
-    gold = gold_cells(rows, set(outlets))
+    sentences = sentence_counts(rows)
+    outlets = sorted(sentences)
+    gold = gold_cells(rows, sentences)
     gold_labels = {(sentence_of(r["id"]), r["target"]): r["stance"] for r in rows}
-    sentences = {o: len({sentence_of(r["id"]) for r in rows if outlet_of(r["id"]) == o}) for o in outlets}
     started = time.time()
 
-    results = {"outlets": len(outlets), "sentences": len({sentence_of(r["id"]) for r in rows})}
+    results = {"outlets": len(outlets), "sentences": sum(sentences.values())}
     cells = aggregate(args, args.model, rows, set(outlets), args.work, "all")
     results["corpus_only"] = score(gold, cells, sentences, gold_labels)
     results["corpus_only_cells"] = {
@@ -283,7 +282,7 @@ def main():
             if t["mentioned"]:
                 mentioned.add((statement["article"], t["target"]))
     grid = [float(a) for a in args.accuracy_grid.split(",")]
-    results["accuracy_needed"] = accuracy_needed(rows, mentioned, grid, args.draws, args.seed)
+    results["accuracy_needed"] = accuracy_needed(gold, sentences, rows, mentioned, grid, args.draws, args.seed)
     results["seconds"] = round(time.time() - started, 1)
 
     print("| setting | accuracy on mentioning statements | net stance MAE, raw counts | MAE, corrected | 95% interval coverage | mean interval width | noise floor |")
