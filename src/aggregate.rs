@@ -360,11 +360,7 @@ impl<'c> Aggregator<'c> {
             })
             .unzip();
         if self.grouping.period.is_some() {
-            for (earlier, later) in consecutive_periods(&groups) {
-                let from = match groups[earlier].key.get(DATE_FIELD) {
-                    Some(Value::String(date)) => date.clone(),
-                    _ => continue,
-                };
+            for (earlier, later, from) in consecutive_periods(&groups) {
                 for (t, (_, figures)) in groups[later].targets.0.iter_mut().enumerate() {
                     figures.change = Some(Change::between(from.clone(), &draws[earlier][t], &draws[later][t]));
                 }
@@ -378,10 +374,10 @@ impl<'c> Aggregator<'c> {
     }
 }
 
-/// Pairs of groups (earlier, later) with the same keys but the date, whose
-/// dates are consecutive among those groups' dates; groups without a date
-/// are in none.
-fn consecutive_periods(groups: &[Group]) -> Vec<(usize, usize)> {
+/// Pairs of groups (earlier, later, the earlier's date) with the same keys
+/// but the date, whose dates are consecutive among those groups' dates;
+/// groups without a date are in none.
+fn consecutive_periods(groups: &[Group]) -> Vec<(usize, usize, String)> {
     let mut series: HashMap<String, Vec<(&str, usize)>> = HashMap::new();
     for (i, g) in groups.iter().enumerate() {
         if let Some(Value::String(date)) = g.key.get(DATE_FIELD) {
@@ -392,12 +388,15 @@ fn consecutive_periods(groups: &[Group]) -> Vec<(usize, usize)> {
                 .push((date, i));
         }
     }
-    let mut pairs: Vec<(usize, usize)> = series
+    let mut pairs: Vec<(usize, usize, String)> = series
         .into_values()
         .flat_map(|mut dated| {
             // ISO 8601 buckets of one period sort as text.
             dated.sort();
-            dated.windows(2).map(|w| (w[0].1, w[1].1)).collect::<Vec<_>>()
+            dated
+                .windows(2)
+                .map(|w| (w[0].1, w[1].1, w[0].0.to_string()))
+                .collect::<Vec<_>>()
         })
         .collect();
     pairs.sort();
