@@ -359,21 +359,26 @@ fn bad_dates_uncalibrated_models_and_bad_keys_are_clear_errors() {
     assert!(stderr(&out).contains("junk.jsonl:1"), "{}", stderr(&out));
 }
 
+/// Runs `stance calibrate --model model --data data --out out` with `extra`.
+fn calibrate(model: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
+    bin()
+        .args(["calibrate", "--model"])
+        .arg(model)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn calibrate_refits_on_labeled_rows_and_records_the_sample() {
     let (dir, model, archive) = setup();
     let data = root().join("tests/fixtures/test.jsonl");
     let out_model = dir.path().join("calibrated.json");
-    let out = bin()
-        .args(["calibrate", "--model"])
-        .arg(model)
-        .arg("--data")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out_model)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
+    let out = calibrate(model, &data, &out_model, &["--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let report = report.as_array().unwrap();
@@ -403,15 +408,7 @@ fn calibrate_refits_on_labeled_rows_and_records_the_sample() {
     )
     .unwrap();
     let nothing = dir.path().join("nothing.json");
-    let out = bin()
-        .args(["calibrate", "--model"])
-        .arg(model)
-        .arg("--data")
-        .arg(&empty)
-        .arg("--out")
-        .arg(&nothing)
-        .output()
-        .unwrap();
+    let out = calibrate(model, &empty, &nothing, &[]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("no-stance.jsonl"), "{}", stderr(&out));
     assert!(!nothing.exists());
